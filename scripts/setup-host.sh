@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Idempotent host setup for building and testing multi-arch images on a Debian host
+# with no Docker engine and no Docker Hub: apt packages (QEMU 10 from trixie), dockerd,
+# binfmt_misc registration of qemu-aarch64, and a local OCI Distribution registry.
+# A second run changes nothing and returns in seconds.
+set -euo pipefail
+
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE_DIR="${MULTIARCH_STATE_DIR:-$PROJECT_DIR/.multiarch}"
+REGISTRY_PORT="${MULTIARCH_REGISTRY_PORT:-5000}"
+MIRROR="${MULTIARCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SKIP_REGISTRY="${MULTIARCH_SKIP_REGISTRY:-0}"
+
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (it installs packages and starts dockerd); try: sudo $0"
+
+# --- apt packages -----------------------------------------------------------------
+# Bookworm's QEMU 7.2 cannot run Chromium (its helper thread breaks the zygote); QEMU 10
+# from trixie can. Pin trixie low so only packages asked for with -t trixie come from it.
+ensure_trixie_source() {
+  local src=/etc/apt/sources.list.d/multiarch-trixie.sources
+  local pref=/etc/apt/preferences.d/multiarch-trixie.pref
+  if [ ! -f "$src" ]; then
+    log "adding trixie apt source (pinned at priority 100)"
+    cat >"$src" <<SRC
+Types: deb
+URIs: $MIRROR
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    APT_UPDATED=0
+  fi
+  if [ ! -f "$pref" ]; then
+    printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' >"$pref"
+  fi
+}
+
+APT_UPDATED=0
+apt_update_once() {
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+}
+
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$p"
+  done
+}
+
+qemu_major() {
+  local v
+  v="$(dpkg-query -W -f='${Version}' qemu-user-static 2>/dev/null || true)"
+  v="${v#*:}"
+  printf '%s' "${v%%.*}"
+}
+
+ensure_packages() {
+  export DEBIAN_FRONTEND=noninteractive
+  local missing
+  missing="$(missing_packages docker.io docker-registry mmdebstrap skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl)"
+  if [ -n "$missing" ]; then
+    apt_update_once
+    log "installing: $missing"
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+  ensure_trixie_source
+  local major
+  major="$(qemu_major)"
+  if [ -z "$major" ] || [ "$major" -lt 10 ]; then
+    APT_UPDATED=0
+    apt_update_once
+    log "installing qemu-user-static from trixie (QEMU 10)"
+    apt-get install -y -qq -t trixie qemu-user-static >/dev/null
+  fi
+}
+
+# --- dockerd ----------------------------------------------------------------------
+DOCKER=/usr/bin/docker
+ensure_dockerd() {
+  if "$DOCKER" info >/dev/null 2>&1; then return; fi
+  log "starting dockerd"
+  mkdir -p "$STATE_DIR"
+  nohup dockerd >"$STATE_DIR/dockerd.log" 2>&1 &
+  local i
+  for i in $(seq 1 60); do
+    if "$DOCKER" info >/dev/null 2>&1; then log "dockerd is up"; return; fi
+    sleep 1
+  done
+  tail -n 20 "$STATE_DIR/dockerd.log" >&2 || true
+  die "dockerd did not answer within 60 s (log: $STATE_DIR/dockerd.log)"
+}
+
+# --- binfmt_misc --------------------------------------------------------------------
+ensure_binfmt() {
+  local dir=/proc/sys/fs/binfmt_misc
+  if [ ! -e "$dir/register" ]; then
+    mount -t binfmt_misc binfmt_misc "$dir" || die "cannot mount binfmt_misc on $dir"
+  fi
+  local conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  [ -f "$conf" ] || die "missing $conf (is qemu-user-static installed?)"
+  local entry="$dir/qemu-aarch64"
+  local want_interp
+  want_interp="$(cut -d: -f7 "$conf")"
+  # The F flag opens the interpreter once, at registration: after an upgrade from QEMU 7
+  # to 10 an old registration keeps running the old binary, so the installed version is
+  # recorded and a change forces re-registration.
+  local marker="$STATE_DIR/binfmt-qemu-version" current
+  current="$(dpkg-query -W -f='${Version}' qemu-user-static)"
+  if [ -f "$entry" ] && grep -q '^enabled' "$entry" \
+     && grep -qx "interpreter $want_interp" "$entry" \
+     && grep -q '^flags: .*F' "$entry" \
+     && [ -f "$marker" ] && [ "$(cat "$marker")" = "$current" ]; then
+    return
+  fi
+  if [ -f "$entry" ]; then echo -1 >"$entry"; fi
+  log "registering qemu-aarch64 ($want_interp, flags $(cut -d: -f8 "$conf"))"
+  cat "$conf" >"$dir/register"
+  mkdir -p "$STATE_DIR"
+  printf '%s' "$current" >"$marker"
+}
+
+# --- local registry -----------------------------------------------------------------
+ensure_registry() {
+  [ "$SKIP_REGISTRY" = 1 ] && return
+  local dir="$STATE_DIR/registry"
+  if curl -fsS -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null; then return; fi
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<CFG
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+CFG
+  log "starting registry on 127.0.0.1:$REGISTRY_PORT (storage $dir/data)"
+  nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  echo $! >"$dir/registry.pid"
+  local i
+  for i in $(seq 1 30); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null; then return; fi
+    sleep 0.5
+  done
+  tail -n 20 "$dir/registry.log" >&2 || true
+  die "registry did not answer on 127.0.0.1:$REGISTRY_PORT"
+}
+
+ensure_packages
+ensure_dockerd
+ensure_binfmt
+ensure_registry
+log "ready: docker $("$DOCKER" version -f '{{.Server.Version}}'), qemu $(dpkg-query -W -f='${Version}' qemu-user-static), registry 127.0.0.1:$REGISTRY_PORT"
