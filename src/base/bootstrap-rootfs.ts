@@ -1,0 +1,56 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { execa } from 'execa';
+import type { Arch } from '../arch.js';
+import { CancelledError, HostSetupError } from '../errors.js';
+
+export interface BootstrapRootfsOptions {
+  readonly arch: Arch;
+  /** Debian suite, e.g. `trixie`. */
+  readonly suite: string;
+  readonly mirror: string;
+  /** Where the rootfs tarball goes; reused when present. */
+  readonly tarball: string;
+  readonly logFile?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A Debian minbase root filesystem as a tarball, made with mmdebstrap. The foreign arch
+ * runs its maintainer scripts under QEMU (about 2 minutes for arm64). Written to a
+ * temporary name and renamed, so an interrupted run never leaves a truncated cache.
+ */
+export async function bootstrapRootfs(options: BootstrapRootfsOptions): Promise<{ tarball: string; cached: boolean }> {
+  if (await nonEmpty(options.tarball)) return { tarball: options.tarball, cached: true };
+  await mkdir(dirname(options.tarball), { recursive: true });
+  const partial = `${options.tarball}.partial`;
+  await rm(partial, { force: true });
+  const args = ['--variant=minbase', `--architectures=${options.arch}`, '--format=tar', options.suite, partial, options.mirror];
+  const result = await execa('mmdebstrap', args, {
+    reject: false,
+    all: true,
+    cancelSignal: options.signal,
+    ...(options.logFile ? { stdout: { file: options.logFile }, stderr: { file: options.logFile } } : {}),
+  }).catch((error: unknown) => {
+    throw new HostSetupError(`mmdebstrap could not run (is it installed? run "multiarch doctor --fix"): ${String(error)}`, { cause: error });
+  });
+  if (options.signal?.aborted) {
+    await rm(partial, { force: true });
+    throw new CancelledError(`bootstrapping ${options.suite}/${options.arch} cancelled`);
+  }
+  if (result.exitCode !== 0) {
+    await rm(partial, { force: true });
+    const where = options.logFile ? ` (log: ${options.logFile})` : '';
+    throw new HostSetupError(`mmdebstrap ${options.suite} for ${options.arch} failed with exit ${result.exitCode}${where}`);
+  }
+  await rename(partial, options.tarball);
+  return { tarball: options.tarball, cached: false };
+}
+
+async function nonEmpty(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
+}
