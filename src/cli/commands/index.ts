@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { register as registerBase } from './base.js';
+import { register as registerBuild } from './build.js';
+import { register as registerDoctor } from './doctor.js';
+import { register as registerTest } from './test.js';
 
 /**
  * Every CLI verb lives in its own file under `src/cli/commands/` and exports
@@ -7,7 +11,7 @@ import type { Command } from 'commander';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [];
+const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);
