@@ -1,0 +1,48 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { MultiarchStack } from '../lib/multiarch-stack.js';
+import { resolveStackConfig } from '../lib/stack-config.js';
+import type { StackConfig, StackConfigInput } from '../lib/stack-config.js';
+
+/** The CDK context keys this app reads (`cdk deploy -c repositoryName=…`). */
+export const CONTEXT_KEYS = ['account', 'region', 'repositoryName', 'tag', 'source', 'batch', 'logRetentionDays'] as const;
+
+export interface CreateAppOptions {
+  /** Overrides CDK context; what tests pass instead of `-c`. */
+  readonly context?: Record<string, unknown>;
+  /** The CLI's default account/region (`CDK_DEFAULT_ACCOUNT`), used when context gives none. */
+  readonly defaultAccount?: string | undefined;
+  readonly outdir?: string;
+}
+
+/** Builds the app: context → validated config → stack, with the cdk-nag AwsSolutions checks. */
+export function createApp(options: CreateAppOptions = {}): { app: App; stack: MultiarchStack; config: StackConfig } {
+  const app = new App({ context: options.context, ...(options.outdir ? { outdir: options.outdir } : {}) });
+  const read = (key: (typeof CONTEXT_KEYS)[number]): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return value === undefined || value === null ? undefined : String(value);
+  };
+  const input: StackConfigInput = {
+    account: read('account') ?? options.defaultAccount,
+    region: read('region'),
+    repositoryName: read('repositoryName'),
+    tag: read('tag'),
+    source: read('source'),
+    batch: read('batch'),
+    logRetentionDays: read('logRetentionDays'),
+  };
+  const config = resolveStackConfig(input);
+  const stack = new MultiarchStack(app, 'MultiarchStack', {
+    config,
+    env: { account: config.account, region: config.region },
+    description: `Multi-arch image pipeline for ${config.repositoryName}: ECR repository and CodeBuild projects`,
+  });
+  // cdk-nag 3 is a policy-validation plugin: synth fails on an unacknowledged error.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack, config };
+}
+
+// Run as the CDK app (`cdk.json`), not when imported by tests.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  createApp({ defaultAccount: process.env.CDK_DEFAULT_ACCOUNT }).app.synth();
+}
