@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ARCHES, parseArch, type Arch } from '../arch.js';
+import { DEFAULT_REGION, DEFAULT_REPOSITORY_NAME } from '../aws/project-names.js';
+import { builderSpecSchema, parseBuilderSpec, type BuilderSpec } from './builder-spec.js';
+import { parseDuration } from './duration.js';
+
+/** Accepts `["amd64","arm64v8"]` or `"amd64,arm64v8"` and the original IMAGE_ARCH spellings. */
+const archListSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((p) => p.trim()).filter(Boolean) : value),
+  z
+    .array(z.string())
+    .min(1, 'at least one architecture is needed')
+    .transform((values, ctx) => {
+      const arches: Arch[] = [];
+      for (const value of values) {
+        try {
+          const arch = parseArch(value);
+          if (!arches.includes(arch)) arches.push(arch);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          return z.NEVER;
+        }
+      }
+      return arches;
+    }),
+);
+
+/** Milliseconds from `90s`, `30m`, or a number of seconds. */
+const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value, 'value');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message.replace(/^value: /, '') : String(error) });
+    return z.NEVER;
+  }
+});
+
+// A Docker tag: https://github.com/distribution/reference/blob/main/reference.go
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REGISTRY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+
+const buildersSchema = z
+  .record(z.string(), z.preprocess(parseBuilderSpec, builderSpecSchema))
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) {
+      if (!(ARCHES as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown architecture "${key}" (use ${ARCHES.join(' or ')})` });
+    }
+  });
+
+/** The one validated shape of everything `multiarch pipeline` needs. */
+export const pipelineConfigSchema = z
+  .object({
+    /** Registry host[:port]; defaults to the ECR registry of accountId/region. */
+    registry: z.string().regex(REGISTRY, 'must be a registry host such as 127.0.0.1:5000 or 123456789012.dkr.ecr.us-east-1.amazonaws.com').optional(),
+    repository: z.string().regex(REPOSITORY, 'must be a lowercase repository name such as multi-arch-test').default(DEFAULT_REPOSITORY_NAME),
+    tag: z.string().regex(TAG, 'must be a Docker tag (letters, digits, _ . -; at most 128)').default('latest'),
+    arches: archListSchema.default(['amd64', 'arm64']),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default(DEFAULT_REGION),
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    builders: buildersSchema.default({}),
+    build: z
+      .object({
+        context: z.string().min(1).optional(),
+        dockerfile: z.string().min(1).optional(),
+        args: z.record(z.string(), z.string()).default({}),
+        secrets: z.array(z.object({ id: z.string().min(1), src: z.string().min(1) }).strict()).default([]),
+      })
+      .strict()
+      .default({ args: {}, secrets: [] }),
+    smokeTest: z
+      .object({
+        skip: z.boolean().default(false),
+        /** Replaces the product smoke test: a command run in the image; exit 0 passes. */
+        command: z.array(z.string()).min(1).optional(),
+      })
+      .strict()
+      .default({ skip: false }),
+    timeouts: z
+      .object({
+        build: durationSchema.default(3_600_000),
+        smokeTest: durationSchema.default(600_000),
+        push: durationSchema.default(900_000),
+        index: durationSchema.default(120_000),
+        pipeline: durationSchema.default(7_200_000),
+      })
+      .strict()
+      .default({ build: 3_600_000, smokeTest: 600_000, push: 900_000, index: 120_000, pipeline: 7_200_000 }),
+    codebuild: z
+      .object({
+        endpoint: z.url().optional(),
+        logsEndpoint: z.url().optional(),
+        sourceVersion: z.string().min(1).optional(),
+        pollInterval: durationSchema.default(5_000),
+        maxPollInterval: durationSchema.default(30_000),
+        /** How long a build may sit in SUBMITTED/QUEUED before it is stopped. */
+        queueTimeout: durationSchema.default(900_000),
+      })
+      .strict()
+      .default({ pollInterval: 5_000, maxPollInterval: 30_000, queueTimeout: 900_000 }),
+    credentials: z
+      .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    insecureRegistry: z.boolean().default(false),
+    logDir: z.string().min(1).default('.multiarch/logs'),
+  })
+  .strict();
+
+export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
+type Parsed = z.output<typeof pipelineConfigSchema>;
+
+/** The effective, frozen configuration: every default applied, registry resolved. */
+export interface PipelineConfig extends Omit<Parsed, 'registry' | 'builders'> {
+  readonly registry: string;
+  /** One entry per built arch (unlisted arches build locally). */
+  readonly builders: Readonly<Record<Arch, BuilderSpec>>;
+}
+
+/** Paths (dotted) of fields whose values must never be printed or logged. */
+export const SECRET_FIELDS: readonly string[] = ['credentials.secretAccessKey', 'credentials.sessionToken'];

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { archTagSuffix, dockerPlatform, perArchTag, type Arch } from '../arch.js';
+import { buildProjectName } from '../aws/project-names.js';
+import { formatBuilderSpec, type BuilderSpec } from '../config/builder-spec.js';
+import { formatDuration } from '../config/duration.js';
+import type { PipelineConfig } from '../config/schema.js';
+
+export interface ArchPlan {
+  readonly arch: Arch;
+  readonly platform: string;
+  readonly builder: BuilderSpec;
+  /** Tag on the building engine (Docker builders): `multi-arch-test:latest-arm64v8`. */
+  readonly localTag: string;
+  /** The per-arch tag published: `registry/repo:latest-arm64v8`. */
+  readonly target: string;
+  /** CodeBuild project, for the codebuild builder. */
+  readonly project?: string;
+  readonly logFile: string;
+}
+
+export interface PipelinePlan {
+  /** The multi-arch tag, moved only when every arch passed: `registry/repo:latest`. */
+  readonly target: string;
+  readonly registry: string;
+  readonly repository: string;
+  readonly arches: readonly ArchPlan[];
+  /** The product image (image/Dockerfile with its base images) unless a context was given. */
+  readonly product: boolean;
+  readonly contextDir: string;
+  readonly dockerfile: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly secrets: readonly { readonly id: string; readonly src: string }[];
+  readonly smokeTest: { readonly skip: boolean; readonly command?: readonly string[] };
+  readonly timeouts: PipelineConfig['timeouts'];
+  readonly insecureRegistry: boolean;
+  readonly logDir: string;
+}
+
+export interface PlanOptions {
+  /** The product's build context (`<package>/image`), used when the config names none. */
+  readonly productContextDir: string;
+  /** Unique per run, so concurrent runs never share log files. */
+  readonly runId: string;
+}
+
+/** Pure: turns the effective config into the list of things the run will do. */
+export function planPipeline(config: PipelineConfig, options: PlanOptions): PipelinePlan {
+  const product = config.build.context === undefined;
+  const contextDir = config.build.context ?? options.productContextDir;
+  const logDir = join(config.logDir, options.runId);
+  const registryRepo = `${config.registry}/${config.repository}`;
+  return {
+    target: `${registryRepo}:${config.tag}`,
+    registry: config.registry,
+    repository: config.repository,
+    arches: config.arches.map((arch) => {
+      const builder = config.builders[arch];
+      return {
+        arch,
+        platform: dockerPlatform(arch),
+        builder,
+        localTag: `${config.repository}:${perArchTag(config.tag, arch)}`,
+        target: `${registryRepo}:${perArchTag(config.tag, arch)}`,
+        ...(builder.type === 'codebuild' ? { project: builder.project ?? buildProjectName(config.repository, arch) } : {}),
+        logFile: join(logDir, `${arch}.log`),
+      };
+    }),
+    product,
+    contextDir,
+    dockerfile: config.build.dockerfile ? join(contextDir, config.build.dockerfile) : join(contextDir, 'Dockerfile'),
+    buildArgs: config.build.args,
+    secrets: config.build.secrets,
+    smokeTest: { skip: config.smokeTest.skip, ...(config.smokeTest.command ? { command: config.smokeTest.command } : {}) },
+    timeouts: config.timeouts,
+    insecureRegistry: config.insecureRegistry,
+    logDir,
+  };
+}
+
+/** Human-readable plan for `--dry-run`. */
+export function formatPlan(plan: PipelinePlan): string {
+  const lines = [`publish ${plan.target} (multi-arch index, moved only if every arch passes)`];
+  for (const a of plan.arches) {
+    const where = a.builder.type === 'codebuild' ? `codebuild project ${a.project ?? ''} (IMAGE_ARCH=${archTagSuffix(a.arch)})` : formatBuilderSpec(a.builder);
+    const smoke = a.builder.type === 'codebuild' ? 'smoke test in the build' : plan.smokeTest.skip ? 'no smoke test' : plan.smokeTest.command ? `smoke: ${plan.smokeTest.command.join(' ')}` : 'product smoke test';
+    lines.push(`  ${a.arch}: build on ${where} → ${smoke} → push ${a.target}`);
+  }
+  lines.push(`  context ${plan.contextDir}, dockerfile ${plan.dockerfile}${plan.product ? ' (product image)' : ''}`);
+  const t = plan.timeouts;
+  lines.push(`  timeouts: build ${formatDuration(t.build)}, smoke test ${formatDuration(t.smokeTest)}, push ${formatDuration(t.push)}, index ${formatDuration(t.index)}, pipeline ${formatDuration(t.pipeline)}`);
+  lines.push(`  logs: ${plan.logDir} (kept for failed arches)`);
+  return lines.join('\n');
+}
