@@ -1,0 +1,138 @@
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import { BrowseError, UnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { raceAbort } from '../abort.js';
+import type { LaunchOptions } from './launch.js';
+
+/** Why the warm browser was replaced (a metric label). */
+export type RestartReason = 'jobs' | 'crash';
+
+export interface BrowserPoolOptions {
+  readonly launch: (options: Pick<LaunchOptions, 'signal'>) => Promise<Browser>;
+  /** Replace the browser after this many jobs (bounds memory growth and leaked state). */
+  readonly restartAfter: number;
+  readonly log: Logger;
+  readonly onRestart?: (reason: RestartReason) => void;
+}
+
+interface Slot {
+  readonly browser: Browser;
+  jobs: number;
+  active: number;
+  retired: boolean;
+}
+
+/**
+ * One warm Chromium shared by all jobs, each in a fresh incognito-like browser context
+ * that is closed afterwards. The browser is replaced after `restartAfter` jobs (the old one
+ * finishes its running jobs first) and relaunched when it crashes or disconnects; jobs
+ * that had not started yet simply get the new one.
+ */
+export class BrowserPool {
+  readonly #options: BrowserPoolOptions;
+  #current: Slot | null = null;
+  #launching: Promise<Slot> | null = null;
+  #closed = false;
+  readonly #retiring = new Set<Slot>();
+
+  constructor(options: BrowserPoolOptions) {
+    this.#options = options;
+  }
+
+  /** True when a connected browser is ready for the next job. */
+  get ready(): boolean {
+    return !this.#closed && this.#current !== null && this.#current.browser.connected;
+  }
+
+  /** The warm browser, launching it if needed (used for `/json/version`). */
+  async browser(signal?: AbortSignal): Promise<Browser> {
+    return (await this.#acquire(signal)).browser;
+  }
+
+  /** Launches the first browser now, so that the first request does not pay for it. */
+  async warmUp(): Promise<void> {
+    await this.#acquire();
+  }
+
+  /**
+   * Runs `job` on a new page in a new browser context; the context is closed in `finally`
+   * whatever happens. Aborting `signal` rejects at once and tears the context down.
+   */
+  async withPage<T>(job: (page: Page) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const slot = await this.#acquire(signal);
+    slot.active += 1;
+    slot.jobs += 1;
+    if (slot.jobs >= this.#options.restartAfter && slot === this.#current) this.#retire(slot, 'jobs');
+    let context: BrowserContext | null = null;
+    try {
+      context = await raceAbort(slot.browser.createBrowserContext(), signal, 'creating a browser context');
+      const page = await raceAbort(context.newPage(), signal, 'opening a page');
+      return await raceAbort(job(page), signal, 'the job');
+    } catch (error) {
+      if (!slot.browser.connected && !(error instanceof BrowseError)) {
+        throw new UnavailableError('the browser crashed during the job; retry', { cause: error });
+      }
+      throw error;
+    } finally {
+      await context?.close().catch(() => undefined);
+      slot.active -= 1;
+      if (slot.retired && slot.active === 0) this.#dispose(slot);
+    }
+  }
+
+  /** Closes every browser; later jobs fail with UnavailableError. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    // A launch in flight sees #closed when it finishes and closes its own browser.
+    const slots = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
+    this.#current = null;
+    this.#retiring.clear();
+    await Promise.all(slots.map((slot) => slot.browser.close().catch(() => undefined)));
+  }
+
+  async #acquire(signal?: AbortSignal): Promise<Slot> {
+    if (this.#closed) throw new UnavailableError('the service is shutting down');
+    if (this.#current?.browser.connected) return this.#current;
+    this.#launching ??= this.#launch().finally(() => {
+      this.#launching = null;
+    });
+    return signal ? raceAbort(this.#launching, signal, 'launching the browser') : this.#launching;
+  }
+
+  async #launch(): Promise<Slot> {
+    const browser = await this.#options.launch({});
+    const slot: Slot = { browser, jobs: 0, active: 0, retired: false };
+    if (this.#closed) {
+      await browser.close().catch(() => undefined);
+      throw new UnavailableError('the service is shutting down');
+    }
+    browser.once('disconnected', () => this.#onDisconnected(slot));
+    this.#current = slot;
+    this.#options.log.info('browser ready', { pid: browser.process()?.pid });
+    return slot;
+  }
+
+  #onDisconnected(slot: Slot): void {
+    this.#retiring.delete(slot);
+    if (this.#closed || slot.retired) return;
+    this.#options.log.warn('browser disconnected; relaunching', { pid: slot.browser.process()?.pid, active: slot.active });
+    this.#retire(slot, 'crash');
+    // Relaunch eagerly so that /health turns ready again without waiting for a request.
+    void this.#acquire().catch((error: unknown) => {
+      this.#options.log.error('browser relaunch failed', { reason: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
+  #retire(slot: Slot, reason: RestartReason): void {
+    slot.retired = true;
+    if (this.#current === slot) this.#current = null;
+    this.#options.onRestart?.(reason);
+    if (slot.active === 0) this.#dispose(slot);
+    else this.#retiring.add(slot);
+  }
+
+  #dispose(slot: Slot): void {
+    this.#retiring.delete(slot);
+    void slot.browser.close().catch(() => undefined);
+  }
+}

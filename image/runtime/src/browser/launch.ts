@@ -1,0 +1,58 @@
+import puppeteer, { type Browser } from 'puppeteer-core';
+import type { BrowserConfig } from '../config.js';
+import { UnavailableError } from '../errors.js';
+
+/**
+ * Flags safe on every host this runs on: a container (where Debian's launcher adds the
+ * same ones from CHROMIUM_EXTRA_FLAGS), a bare host, and arm64 under QEMU, where the
+ * zygote aborts and the sandbox cannot work.
+ */
+export const BASE_CHROMIUM_ARGS: readonly string[] = Object.freeze([
+  '--no-sandbox',
+  '--no-zygote',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]);
+
+export interface LaunchOptions {
+  readonly browser: BrowserConfig;
+  /** Route all traffic (loopback included) through this SSRF-checking proxy. */
+  readonly proxyUrl?: string;
+  readonly signal?: AbortSignal;
+  /** Chromium's environment; defaults to the service's own. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The argument list for a launch; pure, so tests can check the proxy wiring. */
+export function chromiumArgs(options: Pick<LaunchOptions, 'browser' | 'proxyUrl'>): string[] {
+  const args = [...BASE_CHROMIUM_ARGS];
+  if (options.proxyUrl) {
+    // Chromium bypasses proxies for loopback by default; `<-loopback>` removes that
+    // implicit rule so that 127.0.0.0/8 and localhost are checked like everything else.
+    args.push(`--proxy-server=${options.proxyUrl}`, '--proxy-bypass-list=<-loopback>');
+  }
+  args.push(...options.browser.extraArgs);
+  return args;
+}
+
+/** Launches one headless Chromium; UnavailableError (with the cause) if it will not start. */
+export async function launchBrowser(options: LaunchOptions): Promise<Browser> {
+  try {
+    return await puppeteer.launch({
+      executablePath: options.browser.executablePath,
+      headless: true,
+      args: chromiumArgs(options),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.env ? { env: { ...options.env } } : {}),
+      // The service handles SIGTERM itself (drain first); Chromium must not die early.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+  } catch (error) {
+    throw new UnavailableError(`cannot launch Chromium (${options.browser.executablePath})`, { cause: error });
+  }
+}

@@ -1,0 +1,15 @@
+import type { Page } from 'puppeteer-core';
+import { navigate, type NavigateContext } from './navigate.js';
+import type { ScreenshotOptions } from './options.js';
+
+/** Loads the page and returns the image bytes. */
+export async function renderScreenshot(page: Page, options: ScreenshotOptions, context: NavigateContext): Promise<Buffer> {
+  await navigate(page, options, context);
+  const image = await page.screenshot({
+    type: options.type,
+    fullPage: options.fullPage,
+    omitBackground: options.omitBackground,
+    ...(options.quality === undefined ? {} : { quality: options.quality }),
+  });
+  return Buffer.from(image);
+}
