@@ -1,0 +1,254 @@
+import { sha256Digest, type Digest } from '../oci/digest.js';
+import { MANIFEST_ACCEPT, bareMediaType } from '../oci/media-types.js';
+import { Authenticator } from './auth/authenticator.js';
+import { repositoryScope } from './auth/challenge.js';
+import { anonymousResolver, type CredentialResolver } from './auth/credentials.js';
+import { AuthError, DigestMismatchError, NotFoundError, RegistryError, registryErrorFromBody } from './errors.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import { createBaseTransport, type Transport } from './transport.js';
+
+export interface RegistryClientOptions {
+  /** Registry host as in references (`host[:port]`; `docker.io` means Docker Hub). */
+  readonly registry: string;
+  /** Allow plain HTTP (and unverified TLS) to a non-loopback host. */
+  readonly insecure?: boolean;
+  readonly credentials?: CredentialResolver;
+  /** Per-attempt request timeout (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryOptions;
+  readonly userAgent?: string;
+}
+
+export interface ManifestInfo {
+  readonly digest: Digest;
+  readonly size: number;
+  readonly mediaType: string;
+}
+
+export interface FetchedManifest extends ManifestInfo {
+  /** Exact bytes as served (the digest is over these; never re-serialise before pushing). */
+  readonly bytes: Buffer;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** 127.0.0.0/8, ::1 and localhost: Docker lets these speak plain HTTP, and so do we. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : (registry.split(':')[0] ?? '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * A client of the OCI Distribution API for one registry: one method per operation of the
+ * spec. Every manifest and blob it returns has been checked against its digest; every push
+ * is checked against the digest the registry reports back. Transport layers, outermost
+ * first: auth (challenge, one re-auth on 401) → retry (429/5xx/resets, Retry-After) →
+ * base (timeouts, redirects, body limits).
+ */
+export class RegistryClient {
+  readonly registry: string;
+  private readonly apiHost: string;
+  private readonly allowHttp: boolean;
+  private readonly base: Transport;
+  private readonly auth: Authenticator;
+  private baseUrl?: Promise<string>;
+
+  constructor(options: RegistryClientOptions) {
+    this.registry = options.registry;
+    // Docker Hub's API is not served on its reference name.
+    this.apiHost = options.registry === 'docker.io' ? 'registry-1.docker.io' : options.registry;
+    this.allowHttp = options.insecure === true || isLoopbackRegistry(options.registry);
+    this.base = createBaseTransport({ timeoutMs: options.timeoutMs, userAgent: options.userAgent, skipTlsVerify: this.allowHttp });
+    this.auth = new Authenticator(options.registry, withRetry(this.base.send, options.retry), options.credentials ?? anonymousResolver);
+  }
+
+  /** Tells the auth layer which scopes this run needs, so one token covers them all. */
+  declareScopes(scopes: readonly string[]): void {
+    this.auth.declareScopes(scopes);
+  }
+
+  /** `GET /v2/` — checks the registry is reachable and the credentials are accepted. */
+  async ping(options: CallOptions = {}): Promise<void> {
+    const response = await this.request({ method: 'GET', path: '/v2/', scopes: [], signal: options.signal });
+    if (response.status !== 200) this.fail(response, `registry ${this.registry}`);
+  }
+
+  /** `HEAD /v2/<name>/manifests/<ref>`; undefined when it does not exist. */
+  async headManifest(repository: string, reference: string, options: CallOptions = {}): Promise<ManifestInfo | undefined> {
+    const response = await this.request({ method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, scopes: [repositoryScope(repository, ['pull'])], headers: { accept: MANIFEST_ACCEPT.join(', ') }, signal: options.signal });
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) this.fail(response, `manifest ${this.name(repository, reference)}`);
+    const digest = response.headers['docker-content-digest'];
+    const size = Number(response.headers['content-length']);
+    const mediaType = bareMediaType(response.headers['content-type']);
+    if (!digest || !/^sha256:[a-f0-9]{64}$/.test(digest) || !Number.isFinite(size) || !mediaType) {
+      // Some registries omit Docker-Content-Digest on HEAD; fetch to learn it for sure.
+      const fetched = await this.getManifest(repository, reference, options);
+      return { digest: fetched.digest, size: fetched.size, mediaType: fetched.mediaType };
+    }
+    if (reference.startsWith('sha256:') && digest !== reference) throw new DigestMismatchError(`manifest ${this.name(repository, reference)}: registry reports digest ${digest}`);
+    return { digest: digest as Digest, size, mediaType };
+  }
+
+  /** `GET /v2/<name>/manifests/<ref>`, digest-checked. */
+  async getManifest(repository: string, reference: string, options: CallOptions = {}): Promise<FetchedManifest> {
+    const what = `manifest ${this.name(repository, reference)}`;
+    const response = await this.request({ method: 'GET', path: `/v2/${repository}/manifests/${reference}`, scopes: [repositoryScope(repository, ['pull'])], headers: { accept: MANIFEST_ACCEPT.join(', ') }, maxBodyBytes: MAX_MANIFEST_BYTES, signal: options.signal });
+    if (response.status !== 200) this.fail(response, what);
+    const digest = sha256Digest(response.body);
+    const expected = reference.startsWith('sha256:') ? reference : response.headers['docker-content-digest'];
+    if (expected && expected.startsWith('sha256:') && expected !== digest) {
+      throw new DigestMismatchError(`${what}: content hashes to ${digest}, expected ${expected}`);
+    }
+    const mediaType = parseMediaTypeField(response.body) ?? bareMediaType(response.headers['content-type']) ?? 'application/octet-stream';
+    return { digest, size: response.body.length, mediaType, bytes: response.body };
+  }
+
+  /**
+   * `PUT /v2/<name>/manifests/<ref>` with the manifest's own media type as Content-Type
+   * (ECR and others reject a mismatch); returns the digest after checking the registry's.
+   */
+  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, options: CallOptions = {}): Promise<Digest> {
+    const what = `pushing manifest ${this.name(repository, reference)}`;
+    const digest = sha256Digest(bytes);
+    if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(`${what}: content hashes to ${digest}`);
+    const response = await this.request({ method: 'PUT', path: `/v2/${repository}/manifests/${reference}`, scopes: [repositoryScope(repository, ['pull', 'push'])], headers: { 'content-type': mediaType }, body: bytes, signal: options.signal });
+    if (response.status !== 201 && response.status !== 200 && response.status !== 202) this.fail(response, what);
+    const reported = response.headers['docker-content-digest'];
+    if (reported && reported !== digest) throw new DigestMismatchError(`${what}: registry stored ${reported}, expected ${digest}`);
+    return digest;
+  }
+
+  /** `HEAD /v2/<name>/blobs/<digest>`; undefined when absent. */
+  async headBlob(repository: string, digest: string, options: CallOptions = {}): Promise<{ readonly size: number } | undefined> {
+    const response = await this.request({ method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, scopes: [repositoryScope(repository, ['pull'])], signal: options.signal });
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) this.fail(response, `blob ${this.registry}/${repository}@${digest}`);
+    return { size: Number(response.headers['content-length'] ?? Number.NaN) };
+  }
+
+  /** `GET /v2/<name>/blobs/<digest>`, buffered and digest-checked (configs, small layers). */
+  async getBlob(repository: string, digest: string, options: CallOptions & { readonly maxBytes?: number } = {}): Promise<Buffer> {
+    const what = `blob ${this.registry}/${repository}@${digest}`;
+    const response = await this.request({ method: 'GET', path: `/v2/${repository}/blobs/${digest}`, scopes: [repositoryScope(repository, ['pull'])], maxBodyBytes: options.maxBytes ?? 64 * 1024 * 1024, signal: options.signal });
+    if (response.status !== 200) this.fail(response, what);
+    const actual = sha256Digest(response.body);
+    if (actual !== digest) throw new DigestMismatchError(`${what}: content hashes to ${actual}`);
+    return response.body;
+  }
+
+  /** Monolithic upload: `POST /v2/<name>/blobs/uploads/` then `PUT <location>?digest=`. */
+  async uploadBlob(repository: string, data: Buffer, options: CallOptions = {}): Promise<Digest> {
+    const digest = sha256Digest(data);
+    const what = `uploading blob ${digest} to ${this.registry}/${repository}`;
+    const scopes = [repositoryScope(repository, ['pull', 'push'])];
+    const started = await this.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes, signal: options.signal });
+    if (started.status !== 202) this.fail(started, what);
+    const location = await this.uploadUrl(started, what, digest);
+    const done = await this.request({ method: 'PUT', url: location, scopes, headers: { 'content-type': 'application/octet-stream' }, body: data, signal: options.signal });
+    if (done.status === 404 && (await this.headBlob(repository, digest, options))) return digest; // a retried PUT after the first one landed
+    if (done.status !== 201 && done.status !== 204) this.fail(done, what);
+    const reported = done.headers['docker-content-digest'];
+    if (reported && reported !== digest) throw new DigestMismatchError(`${what}: registry stored ${reported}`);
+    return digest;
+  }
+
+  /**
+   * Cross-repository mount: `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repo>`.
+   * True when mounted (201); false when the registry declined (202; the opened upload is
+   * cancelled) and the caller must copy the blob instead.
+   */
+  async mountBlob(repository: string, digest: string, fromRepository: string, options: CallOptions = {}): Promise<boolean> {
+    const what = `mounting blob ${digest} from ${fromRepository} into ${this.registry}/${repository}`;
+    const scopes = [repositoryScope(repository, ['pull', 'push']), repositoryScope(fromRepository, ['pull'])];
+    const query = new URLSearchParams({ mount: digest, from: fromRepository });
+    const response = await this.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/?${query.toString()}`, scopes, signal: options.signal });
+    if (response.status === 201) return true;
+    if (response.status !== 202) this.fail(response, what);
+    const location = response.headers['location'];
+    if (location) {
+      const url = new URL(location, await this.baseUrlFor(options.signal)).toString();
+      await this.request({ method: 'DELETE', url, scopes, signal: options.signal }).catch(() => undefined);
+    }
+    return false;
+  }
+
+  /** `GET /v2/<name>/tags/list`, following `Link` pagination. */
+  async listTags(repository: string, options: CallOptions = {}): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repository}/tags/list`;
+    while (path) {
+      const response = await this.request({ method: 'GET', path, scopes: [repositoryScope(repository, ['pull'])], signal: options.signal });
+      if (response.status !== 200) this.fail(response, `tags of ${this.registry}/${repository}`);
+      const body = JSON.parse(response.body.toString('utf8')) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      const next = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers['link'] ?? '')?.[1];
+      path = next ? new URL(next, 'http://x').pathname + new URL(next, 'http://x').search : undefined;
+    }
+    return tags;
+  }
+
+  async close(): Promise<void> {
+    await this.base.close();
+  }
+
+  private name(repository: string, reference: string): string {
+    return `${this.registry}/${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+  }
+
+  private async uploadUrl(started: HttpResponse, what: string, digest: string): Promise<string> {
+    const location = started.headers['location'];
+    if (!location) throw new RegistryError(`${what}: registry sent no upload Location`);
+    const url = new URL(location, await this.baseUrlFor());
+    url.searchParams.set('digest', digest);
+    return url.toString();
+  }
+
+  /**
+   * HTTPS unless plain HTTP is allowed (loopback or --insecure); then HTTPS is tried once
+   * and HTTP used if nothing speaks TLS there — Docker's rule for insecure registries.
+   */
+  private baseUrlFor(signal?: AbortSignal): Promise<string> {
+    this.baseUrl ??= (async () => {
+      const https = `https://${this.apiHost}`;
+      if (!this.allowHttp) return https;
+      try {
+        const probeSignal = signal ? AbortSignal.any([signal, AbortSignal.timeout(3_000)]) : AbortSignal.timeout(3_000);
+        await this.base.send({ method: 'GET', url: `${https}/v2/`, signal: probeSignal });
+        return https;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return `http://${this.apiHost}`;
+      }
+    })();
+    return this.baseUrl;
+  }
+
+  private async request(spec: Omit<HttpRequest, 'url'> & { readonly path?: string; readonly url?: string }): Promise<HttpResponse> {
+    const url = spec.url ?? `${await this.baseUrlFor(spec.signal)}${spec.path ?? '/v2/'}`;
+    return this.auth.send({ ...spec, url });
+  }
+
+  private fail(response: HttpResponse, what: string): never {
+    const { code, message } = registryErrorFromBody(response.body);
+    const detail = code ? `${code}${message ? `: ${message}` : ''}` : `HTTP ${response.status}`;
+    const details = { status: response.status, registryCode: code };
+    if (response.status === 404) throw new NotFoundError(`${what} not found (${detail})`, details);
+    if (response.status === 401 || response.status === 403) throw new AuthError(`${what}: access denied (${detail})`, details);
+    throw new RegistryError(`${what} failed: HTTP ${response.status}${code ? ` ${detail}` : ''}`, details);
+  }
+}
+
+function parseMediaTypeField(body: Buffer): string | undefined {
+  try {
+    const value = (JSON.parse(body.toString('utf8')) as { mediaType?: unknown }).mediaType;
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
