@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseArchList, type Arch } from '../arch.js';
+import { BadInputError } from '../errors.js';
 import { parseBaseChoice, type BaseChoice } from '../base/resolve-base.js';
 import { DEFAULT_ARCH_TAG_TEMPLATE, SYSTEM_CA_BUNDLE } from '../build/image-build-request.js';
 import { imageDir } from '../project-paths.js';
@@ -34,7 +35,13 @@ export function addImageBuildOptions(command: Command, defaults: { base: string 
 export function resolveImageBuildOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ImageBuildCliOptions {
   const caFlag = raw['caBundle'];
   const caBundle = caFlag === false ? undefined : typeof caFlag === 'string' ? resolve(caFlag) : existsSync(SYSTEM_CA_BUNDLE) ? SYSTEM_CA_BUNDLE : undefined;
+  if (caBundle && !existsSync(caBundle)) {
+    throw new BadInputError(`CA bundle ${caBundle} does not exist: pass an existing PEM file to --ca-bundle, or --no-ca-bundle`);
+  }
   const contextDir = resolve((raw['context'] as string | undefined) ?? imageDir());
+  if (!existsSync(join(contextDir, 'Dockerfile'))) {
+    throw new BadInputError(`no Dockerfile in build context ${contextDir}: pass the image directory to --context`);
+  }
   return Object.freeze({
     arches: parseArchList((raw['arch'] as string | undefined) ?? 'amd64,arm64'),
     repository: (raw['repo'] as string | undefined) ?? env['IMAGE_REPO_NAME'] ?? 'multi-arch-test',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerBase } from './base.js';
 import { register as registerBuild } from './build.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerTest } from './test.js';
 
@@ -11,7 +12,7 @@ import { register as registerTest } from './test.js';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest];
+const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest, registerDemo];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);

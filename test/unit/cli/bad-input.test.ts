@@ -1,0 +1,33 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+
+describe('CLI bad input', () => {
+  let stderr: string;
+  beforeEach(() => {
+    stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += chunk.toString();
+      return true;
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each([
+    [['build', '--arch', 'sparc', '--base', 'public'], /unknown architecture "sparc"/],
+    [['build', '--arch', 'amd64', '--arch-tag', '{tag}', '--base', 'public'], /must contain \{tag\} and \{arch\}/],
+    [['build', '--arch', 'amd64', '--registry-port', '70000', '--base', 'public'], /--registry-port must be a TCP port/],
+    [['build', '--arch', 'amd64', '--ca-bundle', '/nonexistent/ca.pem', '--base', 'public'], /CA bundle \/nonexistent\/ca.pem does not exist/],
+    [['test', 'some-image', '--arch', 'mips'], /unknown architecture "mips"/],
+  ])('multiarch %j exits 2 with one clear line', async (argv, message) => {
+    const code = await main(argv);
+    expect(code).toBe(2);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^multiarch: error: /);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    expect(await main(['frobnicate'])).toBe(2);
+  });
+});
