@@ -44,5 +44,8 @@ export class ImageRepository extends Construct {
         },
       ],
     });
+    // CDK leaves AES256 (the service default) out of the template; write it, so the template
+    // states the choice and a later change shows up as a (replacing) diff.
+    (this.repository.node.defaultChild as ecr.CfnRepository).addPropertyOverride('EncryptionConfiguration', { EncryptionType: 'AES256' });
   }
 }

@@ -1,0 +1,225 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildProjectName, DEFAULT_REPOSITORY_NAME, manifestProjectName, batchProjectName } from '../../src/aws/project-names.js';
+import { projectNamed, resourcesOfType, synthStack, TEST_ACCOUNT, variablesOf } from './support/synth-stack.js';
+
+// The original pipeline's variables table, written out here (not derived from the code under
+// test), plus MANIFEST_TAG, which this project adds to the manifest project.
+const ORIGINAL_TABLE = {
+  [buildProjectName(DEFAULT_REPOSITORY_NAME, 'arm64')]: {
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCOUNT_ID: TEST_ACCOUNT,
+    IMAGE_REPO_NAME: 'multi-arch-test',
+    IMAGE_TAG: 'latest-arm64v8',
+    IMAGE_ARCH: 'arm64v8',
+  },
+  [buildProjectName(DEFAULT_REPOSITORY_NAME, 'amd64')]: {
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCOUNT_ID: TEST_ACCOUNT,
+    IMAGE_REPO_NAME: 'multi-arch-test',
+    IMAGE_TAG: 'latest-amd64',
+    IMAGE_ARCH: 'amd64',
+  },
+  [manifestProjectName(DEFAULT_REPOSITORY_NAME)]: {
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCOUNT_ID: TEST_ACCOUNT,
+    IMAGE_REPO_NAME: 'multi-arch-test',
+    MANIFEST_TAG: 'latest',
+  },
+};
+
+describe('ECR repository', () => {
+  const { template } = synthStack();
+
+  it('is the one repository, named as the original, scanned on push, AES256, tags mutable', () => {
+    template.resourceCountIs('AWS::ECR::Repository', 1);
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'multi-arch-test',
+      ImageScanningConfiguration: { ScanOnPush: true },
+      ImageTagMutability: 'MUTABLE',
+      EncryptionConfiguration: { EncryptionType: 'AES256' },
+    });
+  });
+
+  it('is retained when the stack is deleted', () => {
+    template.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('expires untagged images and nothing else', () => {
+    const repo = Object.values(resourcesOfType(template, 'AWS::ECR::Repository'))[0]!;
+    const policy = JSON.parse((repo.Properties as { LifecyclePolicy: { LifecyclePolicyText: string } }).LifecyclePolicy.LifecyclePolicyText);
+    expect(policy.rules).toEqual([
+      {
+        rulePriority: 1,
+        description: expect.any(String),
+        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 14, countUnit: 'days' },
+        action: { type: 'expire' },
+      },
+    ]);
+  });
+});
+
+describe('CodeBuild projects', () => {
+  const { template } = synthStack();
+
+  it('are exactly the amd64, arm64 and manifest projects without batch', () => {
+    const names = Object.values(resourcesOfType(template, 'AWS::CodeBuild::Project')).map((r) => r.Properties?.Name);
+    expect(names.sort()).toEqual(['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-manifest']);
+  });
+
+  it.each(Object.entries(ORIGINAL_TABLE))('%s has exactly the variables of the original table', (name, expected) => {
+    const { props } = projectNamed(template, name);
+    expect(variablesOf(props)).toEqual(expected);
+    for (const v of props.Environment.EnvironmentVariables) expect(v.Type).toBe('PLAINTEXT');
+  });
+
+  it('builds amd64 on the x86_64 standard Amazon Linux image, MEDIUM, privileged, buildspec.yml', () => {
+    const { props } = projectNamed(template, 'multi-arch-test-amd64');
+    expect(props.Environment).toMatchObject({
+      Type: 'LINUX_CONTAINER',
+      Image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+      ComputeType: 'BUILD_GENERAL1_MEDIUM',
+      PrivilegedMode: true,
+      ImagePullCredentialsType: 'CODEBUILD',
+    });
+    expect(props.Source.BuildSpec).toBe('buildspec.yml');
+    expect(props.TimeoutInMinutes).toBe(60);
+  });
+
+  it('builds arm64 on the aarch64 standard Amazon Linux image, LARGE, privileged, buildspec.yml', () => {
+    const { props } = projectNamed(template, 'multi-arch-test-arm64');
+    expect(props.Environment).toMatchObject({
+      Type: 'ARM_CONTAINER',
+      Image: 'aws/codebuild/amazonlinux2-aarch64-standard:3.0',
+      ComputeType: 'BUILD_GENERAL1_LARGE',
+      PrivilegedMode: true,
+    });
+    expect(props.Source.BuildSpec).toBe('buildspec.yml');
+    expect(props.TimeoutInMinutes).toBe(60);
+  });
+
+  it('publishes the index from a SMALL privileged x86_64 host with buildspec-manifest.yml', () => {
+    const { props } = projectNamed(template, 'multi-arch-test-manifest');
+    expect(props.Environment).toMatchObject({
+      Type: 'LINUX_CONTAINER',
+      Image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+      ComputeType: 'BUILD_GENERAL1_SMALL',
+      PrivilegedMode: true,
+    });
+    expect(props.Source.BuildSpec).toBe('buildspec-manifest.yml');
+    expect(props.TimeoutInMinutes).toBe(15);
+  });
+
+  it('take the source from the configured GitHub repository and branch, without a webhook', () => {
+    for (const name of Object.keys(ORIGINAL_TABLE)) {
+      const { props } = projectNamed(template, name);
+      expect(props.Source).toMatchObject({ Type: 'GITHUB', Location: 'https://github.com/example-org/puppeteer-multiarch.git' });
+      expect(props.SourceVersion).toBe('main');
+      expect(props.Triggers).toEqual({ Webhook: false });
+      expect(props.Artifacts).toEqual({ Type: 'NO_ARTIFACTS' });
+    }
+  });
+
+  it('each log to their own log group, /aws/codebuild/<project>, kept 30 days', () => {
+    const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(Object.keys(groups)).toHaveLength(3);
+    for (const name of Object.keys(ORIGINAL_TABLE)) {
+      const { props } = projectNamed(template, name);
+      const groupId = props.LogsConfig.CloudWatchLogs.GroupName.Ref as string;
+      expect(props.LogsConfig.CloudWatchLogs.Status).toBe('ENABLED');
+      expect(groups[groupId]?.Properties).toEqual({ LogGroupName: `/aws/codebuild/${name}`, RetentionInDays: 30 });
+    }
+  });
+
+  it('each run under a role of their own', () => {
+    const roles = Object.keys(ORIGINAL_TABLE).map((name) => projectNamed(template, name).props.ServiceRole['Fn::GetAtt'][0]);
+    expect(new Set(roles).size).toBe(3);
+  });
+});
+
+describe('batch project (batch=true)', () => {
+  const { template } = synthStack({ batch: 'true' });
+  const { props } = projectNamed(template, batchProjectName(DEFAULT_REPOSITORY_NAME));
+
+  it('reads buildspec-batch.yml with the manifest variables as defaults', () => {
+    expect(props.Source.BuildSpec).toBe('buildspec-batch.yml');
+    expect(variablesOf(props)).toEqual(ORIGINAL_TABLE['multi-arch-test-manifest']);
+    expect(props.Environment.PrivilegedMode).toBe(true);
+  });
+
+  it('has a batch config: own service role, bounded builds, compute types and time', () => {
+    expect(props.BuildBatchConfig).toEqual({
+      ServiceRole: { 'Fn::GetAtt': [expect.stringMatching(/BatchServiceRole/), 'Arn'] },
+      CombineArtifacts: false,
+      TimeoutInMins: 90,
+      Restrictions: {
+        ComputeTypesAllowed: ['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE'],
+        MaximumBuildsAllowed: 3,
+      },
+    });
+  });
+
+  it('lets its batch service role start, stop and retry builds of itself only', () => {
+    const roleId = props.BuildBatchConfig.ServiceRole['Fn::GetAtt'][0] as string;
+    const projectId = projectNamed(template, batchProjectName(DEFAULT_REPOSITORY_NAME)).id;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['codebuild:RetryBuild', 'codebuild:StartBuild', 'codebuild:StopBuild'],
+            Resource: { 'Fn::GetAtt': [projectId, 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('adds a fourth log group and an output', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    template.hasOutput('BatchProjectName', { Value: 'multi-arch-test-pipeline' });
+  });
+});
+
+describe('stack outputs', () => {
+  const { template } = synthStack();
+
+  it('name the repository URI and every project', () => {
+    template.hasOutput('RepositoryUri', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    template.hasOutput('RepositoryName', { Value: 'multi-arch-test' });
+    template.hasOutput('Amd64ProjectName', { Value: 'multi-arch-test-amd64' });
+    template.hasOutput('Arm64ProjectName', { Value: 'multi-arch-test-arm64' });
+    template.hasOutput('ManifestProjectName', { Value: 'multi-arch-test-manifest' });
+    expect(template.findOutputs('BatchProjectName')).toEqual({});
+  });
+});
+
+describe('configuration through context', () => {
+  it('renames everything from repositoryName and derives per-arch tags from tag', () => {
+    const { template } = synthStack({ repositoryName: 'chromium', tag: 'v2', region: 'eu-west-1', logRetentionDays: '7' });
+    template.hasResourceProperties('AWS::ECR::Repository', { RepositoryName: 'chromium' });
+    expect(variablesOf(projectNamed(template, 'chromium-arm64').props)).toMatchObject({ IMAGE_TAG: 'v2-arm64v8', AWS_DEFAULT_REGION: 'eu-west-1', IMAGE_REPO_NAME: 'chromium' });
+    expect(variablesOf(projectNamed(template, 'chromium-amd64').props)).toMatchObject({ IMAGE_TAG: 'v2-amd64' });
+    expect(variablesOf(projectNamed(template, 'chromium-manifest').props)).toMatchObject({ MANIFEST_TAG: 'v2' });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('without an account renders AWS_ACCOUNT_ID as the deploying account', () => {
+    const { template } = synthStack({ account: undefined });
+    expect(variablesOf(projectNamed(template, 'multi-arch-test-amd64').props).AWS_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it('takes a CodeCommit source', () => {
+    const { template } = synthStack({ source: 'codecommit:multi-arch-src@release' });
+    const { props } = projectNamed(template, 'multi-arch-test-amd64');
+    expect(props.Source.Type).toBe('CODECOMMIT');
+    expect(props.SourceVersion).toBe('release');
+  });
+
+  it('takes an S3 source', () => {
+    const { template } = synthStack({ source: 's3://build-sources/multiarch/source.zip' });
+    const { props } = projectNamed(template, 'multi-arch-test-manifest');
+    expect(props.Source).toMatchObject({ Type: 'S3', Location: 'build-sources/multiarch/source.zip', BuildSpec: 'buildspec-manifest.yml' });
+  });
+});
