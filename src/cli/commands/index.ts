@@ -4,6 +4,9 @@ import { register as registerBuild } from './build.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerTest } from './test.js';
+import { register as registerIndexCreate } from './index-create.js';
+import { register as registerIndexInspect } from './index-inspect.js';
+import { register as registerVerify } from './verify.js';
 
 /**
  * Every CLI verb lives in its own file under `src/cli/commands/` and exports
@@ -12,7 +15,7 @@ import { register as registerTest } from './test.js';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest, registerDemo];
+const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest, registerDemo, registerIndexCreate, registerIndexInspect, registerVerify];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);
