@@ -20,21 +20,34 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 # Bookworm's QEMU 7.2 cannot run Chromium (its helper thread breaks the zygote); QEMU 10
 # from trixie can. Pin trixie low so only packages asked for with -t trixie come from it.
 ensure_trixie_source() {
-  local src=/etc/apt/sources.list.d/multiarch-trixie.sources
+  local src=/etc/apt/sources.list.d/multiarch-trixie-r2.sources
   local pref=/etc/apt/preferences.d/multiarch-trixie.pref
+  rm -f /etc/apt/sources.list.d/multiarch-trixie.sources
   if [ ! -f "$src" ]; then
     log "adding trixie apt source (pinned at priority 100)"
     cat >"$src" <<SRC
 Types: deb
 URIs: $MIRROR
-Suites: trixie
+Suites: trixie trixie-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: trixie-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
     APT_UPDATED=0
   fi
-  if [ ! -f "$pref" ]; then
-    printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' >"$pref"
+  # every trixie suite pinned low, or the host would take e.g. chromium from
+  # trixie-security (newer version, newer libc) on its next upgrade
+  local want_pref
+  want_pref="$(printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n\n' trixie trixie-updates trixie-security)"
+  if [ ! -f "$pref" ] || [ "$(cat "$pref")" != "$want_pref" ]; then
+    printf '%s\n' "$want_pref" >"$pref"
+    APT_UPDATED=0
+    apt_update_once
   fi
 }
 

@@ -29,6 +29,8 @@ export interface BaseImage {
 
 export const DEFAULT_BASE_REPOSITORY = 'multiarch-base';
 const BASE_LABEL = 'io.github.puppeteer-multiarch.base';
+/** Bumped whenever the bootstrap recipe changes, so cached tarballs and images are remade. */
+const RECIPE = 'r2';
 
 export function baseImageTag(arch: Arch, suite = 'trixie', repository = DEFAULT_BASE_REPOSITORY): string {
   return `${repository}:${suite}-${arch}`;
@@ -49,7 +51,7 @@ async function ensureBaseImage(arch: Arch, options: EnsureBaseImagesOptions): Pr
   const suite = options.suite ?? 'trixie';
   const tag = baseImageTag(arch, suite, options.repository);
   const existing = await inspectLocalImage(options.docker, tag, options.signal);
-  if (existing && existing.architecture === arch && existing.labels[BASE_LABEL] === suite) {
+  if (existing && existing.architecture === arch && existing.labels[BASE_LABEL] === `${suite}-${RECIPE}`) {
     return { arch, tag, cached: true, durationMs: Date.now() - started };
   }
   try {
@@ -59,8 +61,8 @@ async function ensureBaseImage(arch: Arch, options: EnsureBaseImagesOptions): Pr
       arch,
       suite,
       mirror: options.mirror ?? 'http://deb.debian.org/debian',
-      tarball: join(baseDir, `${suite}-${arch}.tar`),
-      logFile: join(baseDir, `${suite}-${arch}.log`),
+      tarball: join(baseDir, `${suite}-${arch}-${RECIPE}.tar`),
+      logFile: join(baseDir, `${suite}-${arch}-${RECIPE}.log`),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     options.onStatus?.(arch, `importing ${tag}`);
@@ -85,7 +87,7 @@ async function importRootfs(docker: DockerCli, tarball: string, tag: string, arc
       [
         'FROM scratch',
         'ADD rootfs.tar /',
-        `LABEL ${BASE_LABEL}="${suite}" org.opencontainers.image.title="debian ${suite} minbase (${arch})"`,
+        `LABEL ${BASE_LABEL}="${suite}-${RECIPE}" org.opencontainers.image.title="debian ${suite} minbase (${arch})"`,
         'CMD ["bash"]',
         '',
       ].join('\n'),

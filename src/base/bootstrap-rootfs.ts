@@ -25,7 +25,7 @@ export async function bootstrapRootfs(options: BootstrapRootfsOptions): Promise<
   await mkdir(dirname(options.tarball), { recursive: true });
   const partial = `${options.tarball}.partial`;
   await rm(partial, { force: true });
-  const args = ['--variant=minbase', `--architectures=${options.arch}`, '--format=tar', options.suite, partial, options.mirror];
+  const args = ['--variant=minbase', `--architectures=${options.arch}`, '--format=tar', options.suite, partial, ...aptSources(options.suite, options.mirror)];
   const result = await execa('mmdebstrap', args, {
     reject: false,
     all: true,
@@ -45,6 +45,15 @@ export async function bootstrapRootfs(options: BootstrapRootfsOptions): Promise<
   }
   await rename(partial, options.tarball);
   return { tarball: options.tarball, cached: false };
+}
+
+/**
+ * The same apt sources as the official debian:<suite>-slim image: the release, its
+ * updates and the security archive — Chromium's fixes reach stable through the latter.
+ */
+export function aptSources(suite: string, mirror: string): string[] {
+  const security = mirror.replace(/\/debian\/?$/, '/debian-security');
+  return [`deb ${mirror} ${suite} main`, `deb ${mirror} ${suite}-updates main`, `deb ${security} ${suite}-security main`];
 }
 
 async function nonEmpty(path: string): Promise<boolean> {
