@@ -69,8 +69,11 @@ export class BrowserPool {
       const page = await raceAbort(context.newPage(), signal, 'opening a page');
       return await raceAbort(job(page), signal, 'the job');
     } catch (error) {
-      if (!slot.browser.connected && !(error instanceof BrowseError)) {
-        throw new UnavailableError('the browser crashed during the job; retry', { cause: error });
+      // A crash surfaces first as a failed navigation or protocol error; the disconnect
+      // event may lag a tick behind, so look again before deciding what to report.
+      if (!(error instanceof BrowseError) || error.code === 'NAVIGATION_FAILED') {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!slot.browser.connected) throw new UnavailableError('the browser crashed during the job; retry', { cause: error });
       }
       throw error;
     } finally {
