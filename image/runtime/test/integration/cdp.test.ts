@@ -1,0 +1,78 @@
+import puppeteer from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN, startPageServer, startTestService, waitFor, type PageServer, type TestService } from './support.js';
+
+let pages: PageServer;
+let internal: PageServer;
+let svc: TestService;
+
+beforeAll(async () => {
+  pages = await startPageServer('127.0.0.1');
+  internal = await startPageServer('127.0.0.2');
+  svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '2', BROWSE_QUEUE: '0' });
+  await svc.ready();
+});
+
+afterAll(async () => {
+  await svc?.service.close();
+  await Promise.all([pages?.close(), internal?.close()]);
+});
+
+const endpoint = (): string => `ws://127.0.0.1:${svc.service.port}/devtools/browser?token=${TOKEN}`;
+
+describe('CDP proxy with a real puppeteer-core client', () => {
+  it('puppeteer.connect works with the token in the query', async () => {
+    const browser = await puppeteer.connect({ browserWSEndpoint: endpoint() });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${pages.origin}/page.html`);
+      expect(await page.$eval('#static', (element) => element.textContent)).toBe('static text');
+      expect(await browser.version()).toMatch(/Chrome\//);
+      expect(await (await svc.get('/metrics')).text()).toContain('browse_cdp_sessions 1');
+    } finally {
+      await browser.disconnect();
+    }
+    await waitFor(async () => (await (await svc.get('/metrics')).text()).includes('browse_cdp_sessions 0'), 'session closed');
+  });
+
+  it('works with the token in a header and the URL from /json/version', async () => {
+    const version = (await (await svc.get('/json/version')).json()) as { webSocketDebuggerUrl: string };
+    const browser = await puppeteer.connect({ browserWSEndpoint: version.webSocketDebuggerUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${pages.origin}/page.html`);
+      expect(await page.title()).toBe('browse test');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('refuses connections without the token', async () => {
+    await expect(puppeteer.connect({ browserWSEndpoint: `ws://127.0.0.1:${svc.service.port}/devtools/browser` })).rejects.toThrow(/401/);
+  });
+
+  it('applies the SSRF guard to CDP sessions and refuses local URLs', async () => {
+    const browser = await puppeteer.connect({ browserWSEndpoint: endpoint() });
+    try {
+      const page = await browser.newPage();
+      const response = await page.goto(`http://127.0.0.2:${internal.port}/page.html`).catch(() => null);
+      expect(response === null || response.status() === 403).toBe(true);
+      expect(internal.hits('/page.html')).toBe(0);
+      await expect(page.goto('file:///etc/passwd')).rejects.toThrow(/only http\(s\)/);
+    } finally {
+      await browser.disconnect();
+    }
+  });
+
+  it('counts sessions against the limiter (429 when full)', async () => {
+    const a = await puppeteer.connect({ browserWSEndpoint: endpoint() });
+    const b = await puppeteer.connect({ browserWSEndpoint: endpoint() });
+    try {
+      await expect(puppeteer.connect({ browserWSEndpoint: endpoint() })).rejects.toThrow(/429/);
+      const busy = await svc.post('/content', { url: `${pages.origin}/page.html` });
+      expect(busy.status).toBe(429);
+    } finally {
+      await Promise.all([a.disconnect(), b.disconnect()]);
+    }
+  });
+});
