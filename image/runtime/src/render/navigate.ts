@@ -11,7 +11,7 @@ export interface NavigateContext {
 
 // Schemes that carry their content inline and open no connection.
 const INLINE_SCHEMES = new Set(['data:', 'blob:', 'about:']);
-const CLI_SCHEMES = new Set(['http:', 'https:', 'file:']);
+const CLI_SCHEMES = new Set(['http:', 'https:', 'file:', 'data:']);
 
 /**
  * Opens `options.url` in `page` and waits as asked. With a guard, the main URL is checked
@@ -24,7 +24,7 @@ export async function navigate(page: Page, options: NavigationOptions, context: 
   if (guard) {
     await guard.checkUrl(options.url, signal);
   } else if (!CLI_SCHEMES.has(new URL(options.url).protocol)) {
-    throw new BadRequestError(`unsupported URL scheme ${new URL(options.url).protocol} (use http, https or file)`);
+    throw new BadRequestError(`unsupported URL scheme ${new URL(options.url).protocol} (use http, https, file or data)`);
   }
   if (options.viewport) await page.setViewport(options.viewport);
   let blocked: BrowseError | null = null;
