@@ -1,0 +1,201 @@
+import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand, type Build } from '@aws-sdk/client-codebuild';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perArchTag, type Arch } from '../../../src/arch.js';
+import { buildProjectName, manifestProjectName } from '../../../src/aws/project-names.js';
+import { startLocalCodeBuild, type LocalCodeBuild, type LocalProject } from '../../support/aws-local/codebuild-server.js';
+import { prepareSource } from '../../support/aws-local/codebuild-source.js';
+import { startLocalEcr } from '../../support/aws-local/ecr-server.js';
+import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
+
+/**
+ * buildspec.yml and buildspec-manifest.yml end to end: started with the real SDK's
+ * StartBuild against the local CodeBuild, which runs them with bash on this host — real
+ * dockerd, Debian's aws CLI logging in through the local ECR fake, an htpasswd-protected
+ * registry standing in for ECR. Docker Hub is out of reach, so the bases are the local
+ * per-platform images (BASE_IMAGE overrides) and npm needs the host's CA (CA_BUNDLE).
+ */
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = 'multi-arch-test';
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const PASSWORD = 'local-ecr-password';
+const BASES: Record<Arch, string> = { amd64: 'multiarch-base:trixie-amd64', arm64: 'multiarch-base:trixie-arm64' };
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+const haveImage = (ref: string): boolean => {
+  try {
+    execFileSync('/usr/bin/docker', ['image', 'inspect', ref], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const arm64Ready = haveImage(BASES.arm64) && process.env['MULTIARCH_E2E_ARM64'] !== 'skip';
+
+let registry: TestRegistry;
+let ecr: Awaited<ReturnType<typeof startLocalEcr>>;
+let codebuild: LocalCodeBuild;
+let client: CodeBuildClient;
+const scratch: string[] = [];
+const builds: Partial<Record<Arch, Build>> = {};
+
+function projects(overrides: { registry: string; ecrEndpoint: string }): Record<string, LocalProject> {
+  const common = { AWS_DEFAULT_REGION: REGION, AWS_ACCOUNT_ID: ACCOUNT, IMAGE_REPO_NAME: REPO, REGISTRY: overrides.registry, ECR_ENDPOINT_URL: overrides.ecrEndpoint };
+  const perArch = (arch: Arch, imageArch: string): LocalProject => ({
+    buildspec: 'buildspec.yml',
+    // Exactly the original variables, plus the overrides this machine needs.
+    environmentVariables: { ...common, IMAGE_TAG: perArchTag('latest', arch), IMAGE_ARCH: imageArch, BASE_IMAGE: BASES[arch], BUILD_BASE_IMAGE: BASES.amd64, CA_BUNDLE },
+    timeoutMinutes: 40,
+  });
+  return {
+    [buildProjectName(REPO, 'amd64')]: perArch('amd64', 'amd64'),
+    [buildProjectName(REPO, 'arm64')]: perArch('arm64', 'arm64v8'),
+    [manifestProjectName(REPO)]: { buildspec: 'buildspec-manifest.yml', environmentVariables: { ...common, MANIFEST_TAG: 'latest' }, timeoutMinutes: 10 },
+  };
+}
+
+function buildEnv(): Record<string, string> {
+  return {
+    // Debian's aws CLI (2.9, --endpoint-url only) and docker first; node for npx.
+    PATH: `/usr/bin:/bin:${dirname(process.execPath)}:/usr/local/bin`,
+    HOME: process.env['HOME'] ?? '/root',
+    LANG: 'C.UTF-8',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+}
+
+async function startAndWait(server: LocalCodeBuild, projectName: string, overrides: Record<string, string> = {}): Promise<Build> {
+  const c = server === codebuild ? client : new CodeBuildClient({ endpoint: server.endpoint, region: REGION, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'x' } });
+  const started = await c.send(
+    new StartBuildCommand({ projectName, environmentVariablesOverride: Object.entries(overrides).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' })) }),
+  );
+  const id = started.build?.id as string;
+  for (;;) {
+    const build = (await c.send(new BatchGetBuildsCommand({ ids: [id] }))).builds?.[0];
+    if (build?.buildComplete) {
+      if (c !== client) c.destroy();
+      if (build.buildStatus !== 'SUCCEEDED') process.stderr.write(`--- ${id} ${build.buildStatus}, last log lines:\n${server.buildLog(id).slice(-40).join('\n')}\n`);
+      return build;
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+function exported(build: Build): Record<string, string> {
+  return Object.fromEntries((build.exportedEnvironmentVariables ?? []).map((v) => [v.name ?? '', v.value ?? '']));
+}
+
+async function registryGet(path: string, accept = MANIFEST_ACCEPT): Promise<Response> {
+  return fetch(`${registry.url}${path}`, { headers: { authorization: `Basic ${Buffer.from(`AWS:${PASSWORD}`).toString('base64')}`, accept } });
+}
+
+beforeAll(async () => {
+  registry = await startTestRegistry({ basicAuth: { username: 'AWS', password: PASSWORD } });
+  ecr = await startLocalEcr({ username: 'AWS', password: PASSWORD, registryUrl: registry.url });
+  codebuild = await startLocalCodeBuild({ sourceDir: ROOT, projects: projects({ registry: registry.host, ecrEndpoint: ecr.endpoint }), env: buildEnv() });
+  client = new CodeBuildClient({ endpoint: codebuild.endpoint, region: REGION, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'x' } });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await codebuild?.stop();
+  await ecr?.stop();
+  await registry?.stop();
+  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+});
+
+async function expectPushed(arch: Arch, build: Build): Promise<void> {
+  expect(build.buildStatus).toBe('SUCCEEDED');
+  const vars = exported(build);
+  const tag = perArchTag('latest', arch);
+  expect(vars['IMAGE_URI']).toBe(`${registry.host}/${REPO}:${tag}`);
+  const response = await registryGet(`/v2/${REPO}/manifests/${tag}`);
+  expect(response.status).toBe(200);
+  // Per-arch tags stay plain image manifests (Lambda and others reject an index there).
+  const manifest = (await response.json()) as { mediaType?: string; config: { digest: string } };
+  expect(manifest.mediaType ?? response.headers.get('content-type')).toMatch(/manifest\.v\d\+json|image\.manifest\.v1\+json/);
+  expect(vars['IMAGE_DIGEST']).toBe(response.headers.get('docker-content-digest'));
+  const config = (await (await registryGet(`/v2/${REPO}/blobs/${manifest.config.digest}`, '*/*')).json()) as { architecture: string; config: { Labels: Record<string, string> } };
+  expect(config.architecture).toBe(arch);
+  expect(config.config.Labels['org.opencontainers.image.revision']).toBe(build.resolvedSourceVersion);
+}
+
+describe('buildspec.yml through the local CodeBuild', () => {
+  it('amd64: logs in through ECR, builds, smoke-tests, pushes and exports the digest', async () => {
+    const ecrCallsBefore = ecr.requests();
+    const build = await startAndWait(codebuild, buildProjectName(REPO, 'amd64'));
+    builds.amd64 = build;
+    await expectPushed('amd64', build);
+    expect(ecr.requests()).toBeGreaterThan(ecrCallsBefore);
+    const log = codebuild.buildLog(build.id as string).join('\n');
+    expect(log).toContain('Login Succeeded');
+    expect(log).toMatch(/Running command docker run --rm --platform "\$PLATFORM"/);
+  }, 1_800_000);
+
+  it.skipIf(!arm64Ready)('arm64 (emulated here): same buildspec, IMAGE_ARCH=arm64v8', async () => {
+    const build = await startAndWait(codebuild, buildProjectName(REPO, 'arm64'));
+    builds.arm64 = build;
+    await expectPushed('arm64', build);
+  }, 2_400_000);
+
+  it('a broken image fails its smoke test: the build fails and nothing is pushed', async () => {
+    // Same source, with a Dockerfile that removes the browser at the end (cached layers
+    // up to there, so this builds in seconds once the good image was built).
+    const dir = await mkdtemp(join(tmpdir(), 'buildspec-broken-'));
+    scratch.push(dir);
+    const source = await prepareSource(ROOT, join(dir, 'src'), { linkNodeModules: false });
+    await appendFile(join(source.dir, 'image', 'Dockerfile'), '\nUSER root\nRUN rm -f /usr/lib/chromium/chromium\nUSER node\n');
+    const broken = await startLocalCodeBuild({ sourceDir: source.dir, projects: projects({ registry: registry.host, ecrEndpoint: ecr.endpoint }), env: buildEnv() });
+    try {
+      const pushesBefore = registry.accessLog().filter((line) => /"PUT \/v2\//.test(line)).length;
+      const build = await startAndWait(broken, buildProjectName(REPO, 'amd64'), { IMAGE_TAG: 'broken-amd64' });
+      expect(build.buildStatus).toBe('FAILED');
+      expect(build.phases?.find((p) => p.phaseType === 'BUILD')).toMatchObject({ phaseStatus: 'FAILED', contexts: [expect.objectContaining({ message: expect.stringContaining('smoke-test.mjs') })] });
+      expect(build.phases?.find((p) => p.phaseType === 'POST_BUILD')?.phaseStatus).toBe('FAILED');
+      expect(broken.buildLog(build.id as string).join('\n')).toContain('pushing nothing');
+      expect(exported(build)['IMAGE_DIGEST'] ?? '').toBe('');
+      expect((await registryGet(`/v2/${REPO}/manifests/broken-amd64`)).status).toBe(404);
+      expect(registry.accessLog().filter((line) => /"PUT \/v2\//.test(line)).length).toBe(pushesBefore);
+    } finally {
+      await broken.stop();
+    }
+  }, 1_800_000);
+});
+
+describe('buildspec-manifest.yml through the local CodeBuild', () => {
+  it.skipIf(!arm64Ready)('joins the pushed per-arch images into a verified index, pinned by the exported digests', async () => {
+    const amd64 = builds.amd64;
+    const arm64 = builds.arm64;
+    expect(amd64?.buildStatus, 'amd64 build').toBe('SUCCEEDED');
+    expect(arm64?.buildStatus, 'arm64 build').toBe('SUCCEEDED');
+    const digests = { amd64: exported(amd64 as Build)['IMAGE_DIGEST'] as string, arm64: exported(arm64 as Build)['IMAGE_DIGEST'] as string };
+    const build = await startAndWait(codebuild, manifestProjectName(REPO), { IMAGE_DIGEST_AMD64: digests.amd64, IMAGE_DIGEST_ARM64: digests.arm64 });
+    expect(build.buildStatus).toBe('SUCCEEDED');
+    expect(exported(build)['INDEX_URI']).toBe(`${registry.host}/${REPO}:latest`);
+    const response = await registryGet(`/v2/${REPO}/manifests/latest`);
+    expect(response.status).toBe(200);
+    const index = (await response.json()) as { mediaType: string; manifests: { digest: string; platform: { architecture: string; variant?: string } }[] };
+    expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+    const byArch = Object.fromEntries(index.manifests.map((m) => [m.platform.architecture, m]));
+    expect(byArch['amd64']?.digest).toBe(digests.amd64);
+    expect(byArch['arm64']).toMatchObject({ digest: digests.arm64, platform: { variant: 'v8' } });
+    expect(codebuild.buildLog(build.id as string).join('\n')).toMatch(/Running command npx --no-install multiarch verify/);
+  }, 600_000);
+});
