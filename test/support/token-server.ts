@@ -39,6 +39,8 @@ export interface TokenServer {
   tokenRequests(): TokenRequestRecord[];
   /** `/v2/` requests answered 401 for lack of a (sufficient) token. */
   challenges(): number;
+  /** Invalidates every issued token (the next request with one gets a 401). */
+  revokeTokens(): void;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     realm,
     tokenRequests: () => [...records],
     challenges: () => challenges,
+    revokeTokens: () => tokens.clear(),
     stop: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

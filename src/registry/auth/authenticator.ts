@@ -22,6 +22,8 @@ export class Authenticator {
   private challenge?: Challenge;
   private credential?: Promise<RegistryCredential | undefined>;
   private tokens: CachedToken[] = [];
+  /** Token fetches in flight, so parallel requests that hit the same 401 share one. */
+  private pending: Array<{ readonly atoms: ReadonlySet<string>; readonly token: Promise<CachedToken> }> = [];
   private readonly declared = new Set<string>();
 
   constructor(
@@ -71,10 +73,19 @@ export class Authenticator {
     }
     if (challenge.scheme !== 'bearer') throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`);
     if (credential?.registryToken) return `Bearer ${credential.registryToken}`;
-    const wanted = new Set([...this.declared, ...atoms, ...scopeAtoms(challenge.params['scope'])]);
-    const token = await this.fetchToken(challenge, [...wanted], credential, signal);
-    this.tokens = [token, ...this.tokens.filter((t) => t.expiresAt > this.now())];
-    return `Bearer ${token.token}`;
+    const needed = [...atoms, ...scopeAtoms(challenge.params['scope'])];
+    const shared = this.pending.find((p) => needed.every((a) => p.atoms.has(a)));
+    if (shared) return `Bearer ${(await shared.token).token}`;
+    const wanted = new Set([...this.declared, ...needed]);
+    const entry = { atoms: wanted, token: this.fetchToken(challenge, [...wanted], credential, signal) };
+    this.pending.push(entry);
+    try {
+      const token = await entry.token;
+      this.tokens = [token, ...this.tokens.filter((t) => t.expiresAt > this.now())];
+      return `Bearer ${token.token}`;
+    } finally {
+      this.pending = this.pending.filter((p) => p !== entry);
+    }
   }
 
   private async fetchToken(challenge: Challenge, atoms: string[], credential: RegistryCredential | undefined, signal?: AbortSignal): Promise<CachedToken> {
