@@ -62,12 +62,14 @@ export const pipelineConfigSchema = z
     build: z
       .object({
         context: z.string().min(1).optional(),
+        /** Product image base: auto | public | local | an image reference. */
+        base: z.string().min(1).default('auto'),
         dockerfile: z.string().min(1).optional(),
         args: z.record(z.string(), z.string()).default({}),
         secrets: z.array(z.object({ id: z.string().min(1), src: z.string().min(1) }).strict()).default([]),
       })
       .strict()
-      .default({ args: {}, secrets: [] }),
+      .default({ base: 'auto', args: {}, secrets: [] }),
     smokeTest: z
       .object({
         skip: z.boolean().default(false),

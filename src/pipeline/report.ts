@@ -11,8 +11,10 @@ export interface ArchReport {
   /** Per-arch tag reference and the digest of its (plain image) manifest. */
   target: string;
   digest?: string;
-  /** Uncompressed image size on the building engine, when known. */
+  /** Compressed size in the registry (config + layers), as clients download it. */
   sizeBytes?: number;
+  /** Uncompressed size on the building engine, when the image is on one. */
+  uncompressedBytes?: number;
   /** Manifest size in the index, when published. */
   manifestSize?: number;
   /** Step → duration; `in-build` steps (CodeBuild runs them) are absent. */

@@ -21,6 +21,7 @@ export interface RunArchOptions {
   readonly backend: ArchBackend;
   /** Per-arch build args (product base images) on top of plan.buildArgs. */
   readonly buildArgs: Readonly<Record<string, string>>;
+  readonly secrets?: readonly { readonly id: string; readonly src: string }[];
   readonly registry: RegistryServices;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
@@ -55,7 +56,7 @@ export async function runArch(options: RunArchOptions): Promise<void> {
       dockerfile: plan.dockerfile,
       tag: backend.docker ? arch.localTag : arch.target,
       buildArgs: { ...plan.buildArgs, ...options.buildArgs },
-      secrets: plan.secrets,
+      secrets: [...plan.secrets, ...(options.secrets ?? [])],
       logFile: arch.logFile,
       signal: s,
       onLine: (line) => emit({ type: 'line', subject, line }),
@@ -71,13 +72,14 @@ export async function runArch(options: RunArchOptions): Promise<void> {
       }
     });
     report.digest = pushed.digest;
+    await recordSize(options);
     return;
   }
 
   const docker = backend.docker;
   if (!docker) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} neither pushed nor left an image on an engine`);
   const info = await inspectLocalImage(docker, arch.localTag, signal);
-  if (info) report.sizeBytes = info.size;
+  if (info) report.uncompressedBytes = info.size;
 
   if (plan.smokeTest.skip || !options.smokeTester) {
     emit({ type: 'status', subject, detail: 'smoke test skipped' });
@@ -92,4 +94,10 @@ export async function runArch(options: RunArchOptions): Promise<void> {
 
   const pushed = await timed('push', plan.timeouts.push, (s) => pushImage({ docker, source: arch.localTag, target: arch.target, signal: s, logFile: arch.logFile }));
   report.digest = pushed.digest;
+  await recordSize(options);
+}
+
+async function recordSize({ registry, plan, report, signal }: RunArchOptions): Promise<void> {
+  if (!registry.imageSize || !report.digest) return;
+  report.sizeBytes = await registry.imageSize(`${plan.registry}/${plan.repository}@${report.digest}`, { insecure: plan.insecureRegistry, signal }).catch(() => undefined);
 }

@@ -13,6 +13,7 @@ export interface RunPipelineOptions {
   readonly backends: Readonly<Partial<Record<Arch, ArchBackend>>>;
   /** Per-arch extra build args (the product's base images). */
   readonly buildArgs?: Readonly<Partial<Record<Arch, Readonly<Record<string, string>>>>>;
+  readonly secrets?: Readonly<Partial<Record<Arch, readonly { readonly id: string; readonly src: string }[]>>>;
   readonly registry: RegistryServices;
   /** Undefined runs no smoke test on Docker engines (CodeBuild runs its own). */
   readonly smokeTester?: SmokeTester;
@@ -89,6 +90,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         await runArch({
           plan, arch, backend, registry, signal, emit, report: archReport,
           buildArgs: options.buildArgs?.[arch.arch] ?? {},
+          secrets: options.secrets?.[arch.arch] ?? [],
           ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
         });
         archReport.status = 'published';

@@ -12,6 +12,8 @@ export interface RegistryServices {
   verifyImage(options: { readonly reference: string; readonly insecure?: boolean; readonly signal?: AbortSignal }): Promise<unknown>;
   /** Throws a MultiarchError with code NOT_FOUND when the reference does not exist. */
   resolveDigest(reference: string, options: { readonly insecure?: boolean; readonly signal?: AbortSignal }): Promise<{ readonly digest: string; readonly size: number }>;
+  /** Compressed size (config + layers) of an image as clients download it. */
+  imageSize?(reference: string, options: { readonly insecure?: boolean; readonly signal?: AbortSignal }): Promise<number>;
 }
 
 /** Outcome of one smoke test; `passed: false` means the image is broken. */

@@ -4,6 +4,8 @@ import { register as registerBuild } from './build.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerTest } from './test.js';
+import { register as registerPipeline } from './pipeline.js';
+import { register as registerConfig } from './config.js';
 import { register as registerIndexCreate } from './index-create.js';
 import { register as registerIndexInspect } from './index-inspect.js';
 import { register as registerVerify } from './verify.js';
@@ -15,7 +17,7 @@ import { register as registerVerify } from './verify.js';
  */
 type Registrar = (program: Command) => void;
 
-const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest, registerDemo, registerIndexCreate, registerIndexInspect, registerVerify];
+const registrars: Registrar[] = [registerDoctor, registerBase, registerBuild, registerTest, registerDemo, registerIndexCreate, registerIndexInspect, registerVerify, registerPipeline, registerConfig];
 
 export function registerCommands(program: Command): void {
   for (const register of registrars) register(program);

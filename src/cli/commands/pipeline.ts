@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { MultiarchError } from '../../errors.js';
+import { executePipeline, planFor } from '../../pipeline/execute-pipeline.js';
+import { formatPlan } from '../../pipeline/plan.js';
+import { formatReport } from '../../pipeline/report.js';
+import { defaultStateDir, imageDir, projectRoot } from '../../project-paths.js';
+import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
+import { addPipelineConfigOptions, loadCliConfig } from './pipeline-options.js';
+
+/** `multiarch pipeline`: every arch in parallel (build → smoke test → push), then the verified multi-arch index. */
+export function register(program: Command): void {
+  addPipelineConfigOptions(program.command('pipeline'))
+    .description('build, smoke-test and push every arch in parallel, then publish and verify the multi-arch tag (moved only if all passed)')
+    .option('--json', 'print the final report as JSON on stdout')
+    .option('--progress <mode>', 'auto | tty | plain | none', 'auto')
+    .option('--verbose', 'with plain progress, also print every build output line')
+    .option('--dry-run', 'print the plan and exit')
+    .action(async (raw: Record<string, unknown>) => {
+      const { config } = await loadCliConfig(raw);
+      const plan = planFor(config, { productContextDir: imageDir() });
+      if (raw['dryRun']) {
+        process.stdout.write(`${formatPlan(plan)}\n`);
+        return;
+      }
+      const controller = new AbortController();
+      const onSignal = (name: NodeJS.Signals): void => {
+        process.stderr.write(`\nmultiarch: ${name}: cancelling (stopping builds, nothing will be published)\n`);
+        controller.abort(new Error(name));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const progress = createProgress({
+        mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto',
+        subjects: [...config.arches, 'index'],
+        stream: process.stderr,
+        ci: Boolean(process.env['CI']),
+        verbose: raw['verbose'] === true,
+      });
+      let report;
+      try {
+        report = await executePipeline(config, { projectDir: projectRoot(), productContextDir: imageDir(), stateDir: defaultStateDir(), signal: controller.signal, emit: (e) => progress.handle(e) }, plan);
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      process.stdout.write(raw['json'] ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+      if (report.error) throw new MultiarchError(report.error.code, report.error.message);
+    });
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { parseBaseChoice } from '../base/resolve-base.js';
+import type { PipelineConfig } from '../config/schema.js';
+import type { DockerCli } from '../docker/docker-cli.js';
+import { errorSummary, type PipelineReport } from './report.js';
+import type { ProgressEvent } from '../progress/events.js';
+import { createBackends } from './backends.js';
+import { planPipeline, type PipelinePlan } from './plan.js';
+import { productBuildInputs } from './product-build.js';
+import { createRegistryServices } from './registry-services.js';
+import { runPipeline } from './run-pipeline.js';
+import type { RegistryServices } from './services.js';
+import { commandSmokeTester, productSmokeTester } from './smoke-testers.js';
+
+export interface ExecutePipelineOptions {
+  readonly projectDir: string;
+  readonly productContextDir: string;
+  readonly stateDir: string;
+  readonly signal?: AbortSignal;
+  readonly emit?: (event: ProgressEvent) => void;
+  readonly registry?: RegistryServices;
+  readonly localDocker?: DockerCli;
+}
+
+/** Unique, sortable run id: log directories of concurrent runs never collide. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+}
+
+export function planFor(config: PipelineConfig, options: Pick<ExecutePipelineOptions, 'productContextDir'>): PipelinePlan {
+  return planPipeline(config, { productContextDir: options.productContextDir, runId: newRunId() });
+}
+
+/**
+ * `multiarch pipeline` as a library call: plan, set up a builder per arch, resolve the
+ * product's build inputs, run. Setup failures (unreachable engine, bad base) come back
+ * in the report like step failures, so callers handle one shape.
+ */
+export async function executePipeline(config: PipelineConfig, options: ExecutePipelineOptions, plan = planFor(config, options)): Promise<PipelineReport> {
+  const emit = options.emit ?? (() => undefined);
+  const started = Date.now();
+  let close = (): void => undefined;
+  try {
+    const created = await createBackends({ plan, config, emit, ...(options.signal ? { signal: options.signal } : {}), ...(options.localDocker ? { localDocker: options.localDocker } : {}) });
+    close = created.close;
+    const inputs = plan.product
+      ? await productBuildInputs({
+          plan,
+          backends: created.backends,
+          projectDir: options.projectDir,
+          stateDir: options.stateDir,
+          base: parseBaseChoice(config.build.base),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onStatus: (arch, detail) => emit({ type: 'status', subject: arch, detail }),
+        })
+      : { buildArgs: {}, secrets: {} };
+    const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
+    return await runPipeline({
+      plan,
+      backends: created.backends,
+      buildArgs: inputs.buildArgs,
+      secrets: inputs.secrets,
+      registry: options.registry ?? createRegistryServices(),
+      ...(smokeTester ? { smokeTester } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      emit,
+    });
+  } catch (error) {
+    const summary = errorSummary(error);
+    return {
+      target: plan.target,
+      status: summary.code === 'CANCELLED' ? 'cancelled' : 'failed',
+      arches: plan.arches.map((a) => ({ arch: a.arch, builder: a.builder.type, status: 'pending', target: a.target, steps: {}, durationMs: 0 })),
+      durationMs: Date.now() - started,
+      error: summary,
+    };
+  } finally {
+    close();
+  }
+}
