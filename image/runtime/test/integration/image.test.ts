@@ -128,10 +128,11 @@ const title: string = await page.title();
 console.log('title=' + title);
 await browser.close();
 `;
-      await writeFile(join(dir, 'script.ts'), script);
+      // .mts: a plain .ts file outside a "type": "module" package is CommonJS, where top-level await fails.
+      await writeFile(join(dir, 'script.mts'), script);
       await writeFile(join(dir, 'script.mjs'), script.replace(': string', ''));
       await chmod(dir, 0o777);
-      expect(await docker('run', '--rm', '--network', 'host', '-v', `${dir}:/work`, image as string, 'tsx', 'script.ts')).toContain('title=browse test');
+      expect(await docker('run', '--rm', '--network', 'host', '-v', `${dir}:/work`, image as string, 'tsx', 'script.mts')).toContain('title=browse test');
       expect(await docker('run', '--rm', '--network', 'host', '-v', `${dir}:/work`, image as string, 'node', 'script.mjs')).toContain('title=browse test');
     } finally {
       await rm(dir, { recursive: true, force: true });
