@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { baseImageTag } from '../../../src/base/base-image.js';
+import { main } from '../../../src/cli/main.js';
+import { DockerCli } from '../../../src/docker/docker-cli.js';
+import { inspectLocalImage } from '../../../src/docker/image-inspect.js';
+import { imageDir } from '../../../src/project-paths.js';
+import '../../support/provided.js';
+
+const docker = new DockerCli();
+
+async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += c.toString()), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += c.toString()), true));
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe.runIf(inject('images').amd64)('multiarch build (CLI, warm cache)', () => {
+  afterAll(async () => {
+    await docker.run(['rmi', '-f', 'multiarch-cli-test:v9-amd64', 'multiarch-cli-test:amd64-v9'], { reject: false });
+  });
+
+  it('builds the per-arch tag with the original naming and the right architecture', async () => {
+    const { code, stdout, stderr } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--progress', 'plain', '--json']);
+    expect(stderr).toMatch(/\[amd64\] build: building multiarch-cli-test:v9-amd64/);
+    expect(code).toBe(0);
+    const [row] = JSON.parse(stdout) as { arch: string; tag: string; log: string }[];
+    expect(row?.tag).toBe('multiarch-cli-test:v9-amd64');
+    expect((await inspectLocalImage(docker, 'multiarch-cli-test:v9-amd64'))?.architecture).toBe('amd64');
+  });
+
+  it('honours a per-arch tag template', async () => {
+    const { code } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--arch-tag', '{arch}-{tag}', '--progress', 'none']);
+    expect(code).toBe(0);
+    expect(await inspectLocalImage(docker, 'multiarch-cli-test:amd64-v9')).toBeDefined();
+  });
+});
+
+describe('build failures', () => {
+  let context: string | undefined;
+  afterAll(async () => {
+    if (context) await rm(context, { recursive: true, force: true });
+  });
+
+  it('refuses an ARCH that does not match the base image (the original pushed it anyway)', async () => {
+    const result = await docker.run(
+      ['build', '--platform', 'linux/amd64', '--build-arg', `BASE_IMAGE=${baseImageTag('amd64')}`, '--build-arg', 'ARCH=arm64v8', '--secret', 'id=ca,src=/etc/ssl/certs/ca-certificates.crt', imageDir()],
+      { reject: false },
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr + result.stdout).toMatch(/base image is amd64 but the build asked for arm64/);
+  });
+
+  it('exits 3 with the log path when the Dockerfile fails', async () => {
+    context = await mkdtemp(join(tmpdir(), 'failing-context-'));
+    await writeFile(join(context, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo deliberately failing >&2 && exit 42\n');
+    const { code, stderr } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--context', context, '--repo', 'multiarch-fail-test', '--progress', 'none']);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^multiarch: error: building multiarch-fail-test:latest-amd64 for linux\/amd64 failed: .*full log: .*build-amd64\.log\)$/m);
+  });
+});
