@@ -38,7 +38,7 @@ export function synthStack(context: Record<string, unknown> = {}): SynthResult {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CfnJson = any;
 
-type CfnResources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
+type CfnResources = Record<string, { Type: string; Properties?: CfnJson; DependsOn?: unknown }>;
 
 /** The resources of a type, keyed by logical id. */
 export function resourcesOfType(template: Template, type: string): CfnResources {

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { ECR_AUTH_ACTION, ECR_LAYER_UPLOAD_ACTIONS, ECR_PUT_ACTIONS, ECR_READ_ACTIONS } from '../lib/ecr-access.js';
+import type { CfnJson } from './support/synth-stack.js';
+import { projectNamed, resourcesOfType, synthStack } from './support/synth-stack.js';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: CfnJson;
+  readonly Sid?: string;
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of every identity policy, inline role policy and managed policy. */
+function allStatements(template: ReturnType<typeof synthStack>['template']): { owner: string; statement: Statement }[] {
+  const out: { owner: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'))) {
+    for (const s of r.Properties!.PolicyDocument.Statement) out.push({ owner: id, statement: s });
+  }
+  for (const [id, r] of Object.entries(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'))) {
+    for (const s of r.Properties!.PolicyDocument.Statement) out.push({ owner: id, statement: s });
+  }
+  for (const [id, r] of Object.entries(resourcesOfType(template, 'AWS::IAM::Role'))) {
+    for (const p of (r.Properties!.Policies as CfnJson[] | undefined) ?? []) for (const s of p.PolicyDocument.Statement) out.push({ owner: id, statement: s });
+  }
+  return out;
+}
+
+/** The statements of the policy attached to a project's service role. */
+function projectStatements(template: ReturnType<typeof synthStack>['template'], projectName: string): Statement[] {
+  const roleId = projectNamed(template, projectName).props.ServiceRole['Fn::GetAtt'][0] as string;
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties!.Roles as CfnJson[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties!.PolicyDocument.Statement as Statement[]);
+}
+
+const repoArn = (template: ReturnType<typeof synthStack>['template']): CfnJson => {
+  const id = Object.keys(resourcesOfType(template, 'AWS::ECR::Repository'))[0]!;
+  return { 'Fn::GetAtt': [id, 'Arn'] };
+};
+
+describe.each([
+  ['GitHub source', {}],
+  ['CodeCommit source, batch', { source: 'codecommit:multi-arch-src', batch: 'true' }],
+  ['S3 source, batch', { source: 's3://build-sources/source.zip', batch: 'true' }],
+])('IAM with %s', (_label, context) => {
+  const { template } = synthStack(context);
+  const statements = allStatements(template);
+
+  it('grants nothing on "*" except ecr:GetAuthorizationToken', () => {
+    const wildcard = statements.filter(({ statement }) => asList(statement.Resource).some((r) => JSON.stringify(r).includes('*')));
+    expect(wildcard.length).toBeGreaterThan(0);
+    for (const { statement } of wildcard) {
+      expect(statement.Resource).toBe('*');
+      expect(asList(statement.Action)).toEqual([ECR_AUTH_ACTION]);
+    }
+  });
+
+  it('allows only, names every action in full, and attaches no managed policy', () => {
+    for (const { statement } of statements) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+      expect(statement).not.toHaveProperty('NotAction');
+      expect(statement).not.toHaveProperty('NotResource');
+    }
+    for (const role of Object.values(resourcesOfType(template, 'AWS::IAM::Role'))) expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('scopes every ECR action but the login to the repository ARN', () => {
+    const ecr = statements.filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('ecr:') && a !== ECR_AUTH_ACTION));
+    expect(ecr.length).toBeGreaterThan(0);
+    for (const { statement } of ecr) expect(statement.Resource).toEqual(repoArn(template));
+  });
+
+  it('lets each project write logs only to its own log group', () => {
+    for (const [, project] of Object.entries(resourcesOfType(template, 'AWS::CodeBuild::Project'))) {
+      const name = project.Properties!.Name as string;
+      const groupId = (project.Properties as CfnJson).LogsConfig.CloudWatchLogs.GroupName.Ref as string;
+      const logs = projectStatements(template, name).filter((s) => asList(s.Action).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([{ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [groupId, 'Arn'] } }]);
+    }
+  });
+});
+
+describe('ECR permissions per project', () => {
+  const { template } = synthStack({ batch: 'true' });
+  const ecrActions = (name: string): string[] =>
+    projectStatements(template, name)
+      .flatMap((s) => asList(s.Action))
+      .filter((a) => a.startsWith('ecr:'))
+      .sort();
+
+  it('per-arch projects (and the batch project that runs them) may push layers and images', () => {
+    const push = [ECR_AUTH_ACTION, ...ECR_READ_ACTIONS, ...ECR_LAYER_UPLOAD_ACTIONS, ...ECR_PUT_ACTIONS].sort();
+    expect(push).toEqual(
+      [
+        'ecr:GetAuthorizationToken',
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:DescribeImages',
+        'ecr:ListImages',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+      ].sort(),
+    );
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-pipeline']) expect(ecrActions(name)).toEqual(push);
+  });
+
+  it('the manifest project reads and puts manifests but cannot upload layers', () => {
+    const actions = ecrActions('multi-arch-test-manifest');
+    expect(actions).toContain('ecr:PutImage');
+    expect(actions).toContain('ecr:BatchGetImage');
+    for (const upload of ECR_LAYER_UPLOAD_ACTIONS) expect(actions).not.toContain(upload);
+  });
+});
+
+describe('source permissions', () => {
+  it('GitHub: none in IAM (the account source credential is used)', () => {
+    const { template } = synthStack();
+    const actions = projectStatements(template, 'multi-arch-test-amd64').flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => !a.startsWith('ecr:') && !a.startsWith('logs:'))).toEqual([]);
+  });
+
+  it('CodeCommit: GitPull on that repository only', () => {
+    const { template } = synthStack({ source: 'codecommit:multi-arch-src' });
+    const source = projectStatements(template, 'multi-arch-test-manifest').filter((s) => s.Sid?.startsWith('Source'));
+    expect(source).toEqual([
+      {
+        Sid: 'SourceGitPull',
+        Effect: 'Allow',
+        Action: 'codecommit:GitPull',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codecommit:us-east-1:123456789012:multi-arch-src']] },
+      },
+    ]);
+  });
+
+  it('S3: that object and its bucket metadata only', () => {
+    const { template } = synthStack({ source: 's3://build-sources/multiarch/source.zip' });
+    const source = projectStatements(template, 'multi-arch-test-arm64').filter((s) => s.Sid?.startsWith('Source'));
+    const arn = (suffix: string): CfnJson => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${suffix}`]] });
+    expect(source).toEqual([
+      { Sid: 'SourceObject', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: arn('build-sources/multiarch/source.zip') },
+      { Sid: 'SourceBucket', Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: arn('build-sources') },
+    ]);
+  });
+});
