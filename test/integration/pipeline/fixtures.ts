@@ -1,0 +1,51 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../../src/config/load-config.js';
+import type { PipelineConfig } from '../../../src/config/schema.js';
+import { resolveDigest } from '../../../src/index/resolve-digest.js';
+
+/**
+ * A tiny image per arch FROM the local mmdebstrap base (no Docker Hub): records its arch,
+ * fails on purpose when FAIL names the arch, sleeps SLEEP seconds when SLOW names it.
+ */
+export const TINY_DOCKERFILE = `FROM multiarch-base:trixie-\${TARGETARCH}
+ARG TARGETARCH
+ARG FAIL=""
+ARG SLOW=""
+ARG SLEEP=60
+ARG NONCE=""
+RUN echo "$TARGETARCH $NONCE" > /arch \\
+ && if [ "$FAIL" = "$TARGETARCH" ]; then echo "failing on purpose for $TARGETARCH" >&2; exit 1; fi \\
+ && if [ "$SLOW" = "$TARGETARCH" ]; then sleep "$SLEEP"; fi
+`;
+
+export async function tinyContext(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'multiarch-pipeline-ctx-'));
+  await writeFile(join(dir, 'Dockerfile'), TINY_DOCKERFILE);
+  return dir;
+}
+
+/** A validated config for the tiny image; `overrides` are raw values as in a config file. */
+export function tinyConfig(registry: string, context: string, logDir: string, overrides: Record<string, unknown> = {}): PipelineConfig {
+  return resolveConfig({
+    registry,
+    repository: 'pipeline-test',
+    tag: 'latest',
+    arches: ['amd64', 'arm64'],
+    build: { context, args: { NONCE: String(Date.now()) } },
+    // the image must know its own arch: a wrong-arch build fails here
+    smokeTest: { command: ['sh', '-c', 'grep -q "^$(dpkg --print-architecture) " /arch'] },
+    logDir,
+    ...overrides,
+  });
+}
+
+/** Digest the tag points at now, or undefined. */
+export async function currentDigest(reference: string): Promise<string | undefined> {
+  try {
+    return (await resolveDigest(reference)).digest;
+  } catch {
+    return undefined;
+  }
+}
