@@ -69,7 +69,9 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   const atParts = value.split('@');
   if (atParts.length > 2) throw invalid(input, 'more than one "@"');
   const { registry: maybeRegistry, repository: rest } = splitRegistry(atParts[0] ?? '');
-  if (rest !== rest.toLowerCase()) throw invalid(input, 'repository name must be lowercase');
+  const colon = rest.indexOf(':');
+  const remoteName = colon === -1 ? rest : rest.slice(0, colon);
+  if (remoteName !== remoteName.toLowerCase()) throw invalid(input, 'repository name must be lowercase');
   const match = REFERENCE_RE.exec(`${maybeRegistry}/${rest}${atParts.length === 2 ? `@${atParts[1]}` : ''}`);
   if (!match) {
     if (atParts[1] !== undefined && !new RegExp(`^${DIGEST}$`).test(atParts[1])) throw invalid(input, `bad digest "${atParts[1]}"`);
