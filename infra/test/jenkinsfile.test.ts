@@ -103,8 +103,10 @@ describe('Jenkinsfile', () => {
   });
 
   it('documents the multiarch pipeline alternative, commented out and ready to swap in', () => {
-    const alternative = JENKINSFILE.split('\n').filter((l) => l.includes('multiarch pipeline --builder codebuild'));
-    expect(alternative).toEqual([`        //         sh 'npx --yes multiarch pipeline --builder codebuild --tag "$IMAGE_TAG" --region "$AWS_DEFAULT_REGION"'`]);
+    const alternative = JENKINSFILE.split('\n').filter((l) => l.includes('npx --yes multiarch'));
+    // Every arch on CodeBuild (the per-arch `--builder <arch>=codebuild` form), same tag and region.
+    const builders = BUILD_ARCHES.map((arch) => `--builder ${arch}=codebuild`).join(' ');
+    expect(alternative).toEqual([`        //         sh 'npx --yes multiarch pipeline ${builders} --tag "$IMAGE_TAG" --region "$AWS_DEFAULT_REGION"'`]);
     expect(JENKINSFILE).toMatch(/\/\/ stage\('Pipeline'\) \{/);
     expect(CODE).not.toContain('multiarch pipeline');
   });
