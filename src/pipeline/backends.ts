@@ -30,7 +30,8 @@ function awsClientConfig(config: PipelineConfig, endpoint: string | undefined): 
   return {
     region: config.region,
     ...(endpoint ? { endpoint } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
+    // a copy: the SDK tags the credentials object it is given, and ours is frozen
+    ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
     // Throttling is retried by our own backoff; the SDK's few quick retries stay as a first line.
     maxAttempts: 3,
   };

@@ -1,0 +1,174 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
+import type { ProgressEvent } from '../../../src/progress/events.js';
+import { startLocalCodeBuild, type LocalCodeBuild } from '../../support/aws-local/codebuild-server.js';
+import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
+import { currentDigest, TINY_DOCKERFILE, tinyConfig } from './fixtures.js';
+
+/**
+ * A buildspec with the real one's contract (the original variables in, IMAGE_DIGEST and
+ * IMAGE_URI exported, smoke test before push) that builds the tiny test image. Files in
+ * the source steer it: `slow` (arch to sleep in), `no-digest` (export nothing).
+ */
+const BUILDSPEC = `version: 0.2
+env:
+  shell: bash
+  exported-variables:
+    - IMAGE_DIGEST
+    - IMAGE_URI
+phases:
+  pre_build:
+    commands:
+      - 'case "$IMAGE_ARCH" in amd64) export PLATFORM=linux/amd64 ;; arm64v8) export PLATFORM=linux/arm64 ;; *) echo "bad IMAGE_ARCH $IMAGE_ARCH"; exit 1 ;; esac'
+      - export IMAGE_URI="$REGISTRY/$IMAGE_REPO_NAME:$IMAGE_TAG"
+      - export LOCAL_TAG="cb-$IMAGE_REPO_NAME:$IMAGE_TAG-$CODEBUILD_BUILD_NUMBER"
+  build:
+    commands:
+      - echo "building $IMAGE_URI for $PLATFORM"
+      - DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --platform "$PLATFORM" --build-arg NONCE="$(date +%s%N)" --build-arg SLOW="$(cat slow 2>/dev/null || true)" --build-arg SLEEP=120 -t "$LOCAL_TAG" .
+      - /usr/bin/docker run --rm --platform "$PLATFORM" --network none "$LOCAL_TAG" sh -c 'grep -q "^$(dpkg --print-architecture) " /arch'
+  post_build:
+    commands:
+      - 'if [ "\${CODEBUILD_BUILD_SUCCEEDING:-0}" != 1 ]; then echo "not pushing"; exit 1; fi'
+      - /usr/bin/docker tag "$LOCAL_TAG" "$IMAGE_URI"
+      - set -o pipefail; /usr/bin/docker push "$IMAGE_URI" | tee /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log
+      - 'if [ ! -e no-digest ]; then export IMAGE_DIGEST="$(sed -n "s/.*digest: \\(sha256:[0-9a-f]\\{64\\}\\).*/\\1/p" /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log | tail -n 1)"; fi'
+`;
+
+let registry: TestRegistry;
+let codebuild: LocalCodeBuild;
+let sourceDir: string;
+let logDir: string;
+let published: string | undefined;
+
+function config(overrides: Record<string, unknown> = {}) {
+  return tinyConfig(registry.host, sourceDir, logDir, {
+    builders: { amd64: 'codebuild', arm64: 'codebuild' },
+    accountId: '000000000000',
+    codebuild: { endpoint: codebuild.endpoint, logsEndpoint: codebuild.logsEndpoint, pollInterval: '200ms', maxPollInterval: '1s', queueTimeout: '4s', sourceVersion: 'main' },
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+    ...overrides,
+  });
+}
+
+const run = (overrides: Record<string, unknown> = {}, signal?: AbortSignal, emit?: (e: ProgressEvent) => void) =>
+  executePipeline(config(overrides), {
+    projectDir: sourceDir,
+    productContextDir: sourceDir,
+    stateDir: logDir,
+    ...(signal ? { signal } : {}),
+    ...(emit ? { emit } : {}),
+  });
+
+const callsOf = (operation: string) => codebuild.calls().filter((c) => c.operation === operation);
+
+beforeAll(async () => {
+  registry = await startTestRegistry();
+  sourceDir = await mkdtemp(join(tmpdir(), 'multiarch-cb-source-'));
+  logDir = await mkdtemp(join(tmpdir(), 'multiarch-cb-logs-'));
+  await writeFile(join(sourceDir, 'Dockerfile'), TINY_DOCKERFILE);
+  await writeFile(join(sourceDir, 'buildspec.yml'), BUILDSPEC);
+  codebuild = await startLocalCodeBuild({
+    projects: {
+      'pipeline-test-amd64': { buildspec: 'buildspec.yml', environmentVariables: { AWS_DEFAULT_REGION: 'us-east-1' } },
+      'pipeline-test-arm64': { buildspec: 'buildspec.yml', environmentVariables: { AWS_DEFAULT_REGION: 'us-east-1' } },
+    },
+    sourceDir,
+  });
+});
+afterEach(async () => {
+  // builds stopped or cut short must be finished before the next test reads tags
+  const ids = new Set(codebuild.calls().flatMap((c) => (Array.isArray(c.input['ids']) ? (c.input['ids'] as string[]) : [])));
+  await Promise.all([...ids].map((id) => codebuild.waitForBuild(id)));
+  await rm(join(sourceDir, 'slow'), { force: true });
+  await rm(join(sourceDir, 'no-digest'), { force: true });
+});
+afterAll(async () => {
+  await codebuild?.stop();
+  await registry?.stop();
+});
+
+describe('multiarch pipeline on CodeBuild (real SDK clients, local CodeBuild)', () => {
+  it('publishes through throttling, with the original variables, phases and log lines streamed', async () => {
+    codebuild.inject({ kind: 'throttle', count: 6, operations: ['BatchGetBuilds'] });
+    const events: ProgressEvent[] = [];
+    const report = await run({}, undefined, (e) => events.push(e));
+    expect(report.error).toBeUndefined();
+    expect(report.status).toBe('published');
+    expect(await currentDigest(report.target)).toBe(report.digest);
+    for (const arch of report.arches) expect(await currentDigest(arch.target)).toBe(arch.digest);
+    const starts = callsOf('StartBuild');
+    const arm = starts.find((c) => c.input['projectName'] === 'pipeline-test-arm64');
+    expect(arm?.input['sourceVersion']).toBe('main');
+    expect(arm?.input['environmentVariablesOverride']).toEqual(
+      expect.arrayContaining([
+        { name: 'IMAGE_TAG', value: 'latest-arm64v8', type: 'PLAINTEXT' },
+        { name: 'IMAGE_ARCH', value: 'arm64v8', type: 'PLAINTEXT' },
+        { name: 'IMAGE_REPO_NAME', value: 'pipeline-test', type: 'PLAINTEXT' },
+        { name: 'REGISTRY', value: registry.host, type: 'PLAINTEXT' },
+      ]),
+    );
+    expect(callsOf('BatchGetBuilds').filter((c) => c.errorType === 'ThrottlingException').length).toBe(6);
+    expect(events.some((e) => e.type === 'line' && e.subject === 'arm64' && e.line.includes('building'))).toBe(true);
+    expect(events.some((e) => e.type === 'status' && e.subject === 'amd64' && e.detail === 'POST_BUILD')).toBe(true);
+    expect(callsOf('GetLogEvents').length).toBeGreaterThan(0);
+    published = report.digest;
+  });
+
+  it('a FAILED build fails the pipeline and leaves the tag untouched', async () => {
+    expect(published).toBeDefined();
+    codebuild.inject({ kind: 'fail-build', project: 'pipeline-test-arm64' });
+    const report = await run();
+    expect(report.error?.code).toBe('BUILD_FAILED');
+    expect(report.error?.message).toMatch(/FAILED/);
+    expect(await currentDigest(report.target)).toBe(published);
+  });
+
+  it('a TIMED_OUT build is a timeout and leaves the tag untouched', async () => {
+    codebuild.inject({ kind: 'time-out', project: 'pipeline-test-arm64', afterMs: 1_000 });
+    const report = await run();
+    expect(report.error?.code).toBe('TIMEOUT');
+    expect(report.error?.message).toMatch(/timed out/);
+    expect(await currentDigest(report.target)).toBe(published);
+  });
+
+  it('a build that never starts is stopped after the queue timeout', async () => {
+    codebuild.inject({ kind: 'stuck-queued', project: 'pipeline-test-arm64' });
+    const before = callsOf('StopBuild').length;
+    const report = await run();
+    expect(report.error?.code).toBe('TIMEOUT');
+    expect(report.error?.message).toMatch(/did not start/);
+    const stops = callsOf('StopBuild').slice(before);
+    expect(stops.some((c) => String(c.input['id']).startsWith('pipeline-test-arm64:'))).toBe(true);
+    expect(await currentDigest(report.target)).toBe(published);
+  });
+
+  it('a SUCCEEDED build without an exported digest is not trusted', async () => {
+    await writeFile(join(sourceDir, 'no-digest'), '');
+    const report = await run();
+    expect(report.error?.code).toBe('BUILD_FAILED');
+    expect(report.error?.message).toMatch(/IMAGE_DIGEST/);
+    expect(await currentDigest(report.target)).toBe(published);
+  });
+
+  it('cancellation mid-build calls StopBuild and publishes nothing', async () => {
+    await writeFile(join(sourceDir, 'slow'), 'arm64');
+    const before = callsOf('StopBuild').length;
+    const controller = new AbortController();
+    // a tag of its own, so "nothing published" means: no per-arch or multi-arch tag exists
+    const report = await run({ tag: 'cancel' }, controller.signal, (e) => {
+      if (e.type === 'line' && e.subject === 'arm64' && e.line.includes('building')) setTimeout(() => controller.abort(new Error('SIGTERM')), 1_000);
+    });
+    expect(report.status).toBe('cancelled');
+    expect(report.error?.code).toBe('CANCELLED');
+    const stops = callsOf('StopBuild').slice(before);
+    expect(stops.some((c) => String(c.input['id']).startsWith('pipeline-test-arm64:'))).toBe(true);
+    await Promise.all(stops.map((c) => codebuild.waitForBuild(String(c.input['id']))));
+    expect(await currentDigest(`${registry.host}/pipeline-test:cancel-arm64v8`)).toBeUndefined();
+    expect(await currentDigest(report.target)).toBeUndefined();
+    expect(await currentDigest(`${registry.host}/pipeline-test:latest`)).toBe(published);
+  });
+});
