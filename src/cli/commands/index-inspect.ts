@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inspectImage, type InspectResult } from '../../index/inspect-index.js';
+import type { InspectResult } from '../../index/inspect-index.js';
 import { formatPlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--raw', 'print the manifest bytes exactly as the registry serves them');
   addRegistryFlags(command).action(async (reference: string, flags: RegistryFlags & { json?: boolean; raw?: boolean }) => {
     const access = registryAccessFromFlags(flags, [parseReference(reference).registry]);
+    const { inspectImage } = await import('../../index/inspect-index.js');
     const result = await inspectImage(reference, access);
     if (flags.raw) process.stdout.write(result.raw);
     else if (flags.json) {

@@ -1,4 +1,4 @@
-import { ECRClient, GetAuthorizationTokenCommand, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import type { ECRClientConfig } from '@aws-sdk/client-ecr';
 import { AuthError } from '../errors.js';
 import type { CredentialResolver, RegistryCredential } from './credentials.js';
 
@@ -41,6 +41,8 @@ export function createEcrCredentialResolver(options: EcrResolverOptions = {}): E
   const extraHosts = new Set(options.hosts ?? []);
 
   async function fetchToken(region: string, signal?: AbortSignal): Promise<RegistryCredential> {
+    // Loaded on first use: the SDK costs more start-up time than the rest of a CLI run.
+    const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
     const client = new ECRClient({ region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.credentials ? { credentials: options.credentials } : {}) });
     try {
       const output = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
