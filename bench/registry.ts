@@ -21,6 +21,8 @@ interface Measured {
   readonly name: string;
   readonly times: number[];
   readonly requests: number[];
+  /** Access-log lines of the last timed run. */
+  readonly lastLog: string[];
 }
 
 const median = (values: number[]): number => {
@@ -28,19 +30,21 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-async function measure(name: string, countRequests: () => number, run: (i: number) => Promise<void>): Promise<Measured> {
+async function measure(name: string, log: () => string[], run: (i: number) => Promise<void>): Promise<Measured> {
   await run(-1); // warm-up, not counted (first connection, tsx cache, docker CLI page cache)
   const times: number[] = [];
   const requests: number[] = [];
+  let lastLog: string[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const before = countRequests();
+    const before = log().length;
     const start = performance.now();
     await run(i);
     times.push((performance.now() - start) / 1000);
     await new Promise((r) => setTimeout(r, 50)); // let the access log flush
-    requests.push(countRequests() - before);
+    lastLog = log().slice(before);
+    requests.push(lastLog.length);
   }
-  return { name, times, requests };
+  return { name, times, requests, lastLog };
 }
 
 const registry = await startTestRegistry();
@@ -50,7 +54,7 @@ try {
   await pushRandomImage(client, 'bench', 'latest-amd64', { architecture: 'amd64' });
   await pushRandomImage(client, 'bench', 'latest-arm64v8', { architecture: 'arm64' });
   const sources = [`${host}/bench:latest-amd64`, `${host}/bench:latest-arm64v8`];
-  const count = (): number => registry.accessLog().length;
+  const count = (): string[] => registry.accessLog();
 
   const docker = await measure('`docker manifest` create + annotate ×2 + push', count, async () => {
     // a fresh DOCKER_CONFIG each run: docker manifest keeps a local cache there
@@ -76,7 +80,7 @@ try {
   const base = median(docker.times);
   const row = (m: Measured): string =>
     `| ${m.name} | ${median(m.times).toFixed(3)} s | ${Math.min(...m.times).toFixed(3)}–${Math.max(...m.times).toFixed(3)} s | ${base / median(m.times) >= 10 ? (base / median(m.times)).toFixed(0) : (base / median(m.times)).toFixed(1)}× | ${[...new Set(m.requests)].join(', ')} |`;
-  const dockerLog = registry.accessLog().slice(-200).filter((l) => l.includes('docker/'));
+  const summarise = (m: Measured): string => m.lastLog.map((l) => l.replace(/^.*?"(\w+ \S+) HTTP[^"]*" (\d+).*$/, '$1 → $2')).join('\n');
   const report = `# Registry benchmark: multi-arch index creation
 
 Same run, same private \`docker-registry\` on 127.0.0.1, same two small per-arch images
@@ -96,12 +100,19 @@ the TypeScript sources with tsx (no \`dist/\` build); see docs/registry.md.
 
 Reference figures on this machine (machine notes): docker manifest 0.58 s median, 8 requests.
 
-<details><summary>docker manifest requests (last run)</summary>
+Requests of the last run, in order:
+
+\`docker manifest\`:
 
 \`\`\`
-${dockerLog.slice(-(docker.requests.at(-1) ?? 0)).map((l) => l.replace(/^.*?"(\w+ \S+) HTTP[^"]*" (\d+).*$/, '$1 → $2')).join('\n')}
+${summarise(docker)}
 \`\`\`
-</details>
+
+\`createIndex()\`:
+
+\`\`\`
+${summarise(library)}
+\`\`\`
 `;
   await writeFile(new URL('./results/registry.md', import.meta.url), report);
   process.stdout.write(report);
