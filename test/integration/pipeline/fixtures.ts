@@ -49,3 +49,14 @@ export async function currentDigest(reference: string): Promise<string | undefin
     return undefined;
   }
 }
+
+/**
+ * The tiny image without a RUN step, for engines started with `--bridge none`, where a
+ * build's RUN has no network to attach to (the built-in frontend lacks `RUN --network`).
+ */
+export async function tinyContextWithoutRun(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'multiarch-pipeline-ctx-'));
+  await writeFile(join(dir, 'Dockerfile'), 'FROM multiarch-base:trixie-${TARGETARCH}\nARG TARGETARCH\nCOPY arch.${TARGETARCH} /arch\n');
+  for (const arch of ['amd64', 'arm64']) await writeFile(join(dir, `arch.${arch}`), `${arch} ${Date.now()}\n`);
+  return dir;
+}
