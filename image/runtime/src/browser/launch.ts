@@ -32,7 +32,8 @@ export function chromiumArgs(options: Pick<LaunchOptions, 'browser' | 'proxyUrl'
   if (options.proxyUrl) {
     // Chromium bypasses proxies for loopback by default; `<-loopback>` removes that
     // implicit rule so that 127.0.0.0/8 and localhost are checked like everything else.
-    args.push(`--proxy-server=${options.proxyUrl}`, '--proxy-bypass-list=<-loopback>');
+    // WebRTC's UDP would go around an HTTP proxy: allow only proxied (TCP) WebRTC.
+    args.push(`--proxy-server=${options.proxyUrl}`, '--proxy-bypass-list=<-loopback>', '--force-webrtc-ip-handling-policy=disable_non_proxied_udp');
   }
   args.push(...options.browser.extraArgs);
   return args;
