@@ -23,7 +23,8 @@ export interface BootstrapRootfsOptions {
 export async function bootstrapRootfs(options: BootstrapRootfsOptions): Promise<{ tarball: string; cached: boolean }> {
   if (await nonEmpty(options.tarball)) return { tarball: options.tarball, cached: true };
   await mkdir(dirname(options.tarball), { recursive: true });
-  const partial = `${options.tarball}.partial`;
+  // unique per process: two concurrent bootstraps of the same arch both finish with an atomic rename
+  const partial = `${options.tarball}.${process.pid}.partial`;
   await rm(partial, { force: true });
   const args = [
     '--variant=minbase',
