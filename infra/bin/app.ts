@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { MultiarchError } from '../../src/errors.js';
 import { MultiarchStack } from '../lib/multiarch-stack.js';
 import { resolveStackConfig } from '../lib/stack-config.js';
 import type { StackConfig, StackConfigInput } from '../lib/stack-config.js';
@@ -43,6 +44,13 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Mu
 }
 
 // Run as the CDK app (`cdk.json`), not when imported by tests.
+// Bad context is the user's input: one line and a non-zero exit, no stack trace.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  createApp({ defaultAccount: process.env.CDK_DEFAULT_ACCOUNT }).app.synth();
+  try {
+    createApp({ defaultAccount: process.env.CDK_DEFAULT_ACCOUNT }).app.synth();
+  } catch (error) {
+    if (!(error instanceof MultiarchError)) throw error;
+    console.error(`infra: ${error.message}`);
+    process.exitCode = 1;
+  }
 }
