@@ -56,7 +56,9 @@ function projects(overrides: { registry: string; ecrEndpoint: string }): Record<
   const perArch = (arch: Arch, imageArch: string): LocalProject => ({
     buildspec: 'buildspec.yml',
     // Exactly the original variables, plus the overrides this machine needs.
-    environmentVariables: { ...common, IMAGE_TAG: perArchTag('latest', arch), IMAGE_ARCH: imageArch, BASE_IMAGE: BASES[arch], BUILD_BASE_IMAGE: BASES.amd64, CA_BUNDLE },
+    environmentVariables: { ...common, IMAGE_TAG: perArchTag('latest', arch), IMAGE_ARCH: imageArch, BASE_IMAGE: BASES[arch], BUILD_BASE_IMAGE: BASES.amd64, CA_BUNDLE,
+      // Host networking for the RUN steps: the shared engine here has been seen without its docker0 bridge.
+      BUILD_NETWORK: 'host' },
     timeoutMinutes: 40,
   });
   return {
@@ -146,7 +148,7 @@ describe('buildspec.yml through the local CodeBuild', () => {
     expect(ecr.requests()).toBeGreaterThan(ecrCallsBefore);
     const log = codebuild.buildLog(build.id as string).join('\n');
     expect(log).toContain('Login Succeeded');
-    expect(log).toMatch(/Running command docker run --rm --platform "\$PLATFORM"/);
+    expect(log).toMatch(/Running command docker run --rm --network none --platform "\$PLATFORM"/);
   }, 1_800_000);
 
   it.skipIf(!arm64Ready)('arm64 (emulated here): same buildspec, IMAGE_ARCH=arm64v8', async () => {

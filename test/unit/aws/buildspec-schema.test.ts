@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The original pipeline's variables (spec: per-arch projects). */
 const ORIGINAL = ['AWS_DEFAULT_REGION', 'AWS_ACCOUNT_ID', 'IMAGE_REPO_NAME', 'IMAGE_TAG', 'IMAGE_ARCH'];
 /** Optional overrides whose unset value means AWS behaviour. */
-const BUILD_OVERRIDES = ['REGISTRY', 'ECR_ENDPOINT_URL', 'BASE_IMAGE', 'BUILD_BASE_IMAGE', 'CA_BUNDLE'];
+const BUILD_OVERRIDES = ['REGISTRY', 'ECR_ENDPOINT_URL', 'BASE_IMAGE', 'BUILD_BASE_IMAGE', 'CA_BUNDLE', 'BUILD_NETWORK'];
 const MANIFEST_OPTIONAL = ['IMAGE_TAG', 'MANIFEST_TAG', 'IMAGE_DIGEST_AMD64', 'IMAGE_DIGEST_ARM64', 'REGISTRY', 'ECR_ENDPOINT_URL'];
 
 function allCommands(spec: Buildspec): string[] {
