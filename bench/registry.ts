@@ -5,8 +5,9 @@
  * log). Writes bench/results/registry.md.
  */
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createIndex } from '../src/index/create-index.js';
@@ -73,9 +74,19 @@ try {
   const library = await measure('`createIndex()` (library, in-process)', count, async () => {
     await createIndex({ target: `${host}/bench:ours`, sources });
   });
-  const cli = await measure('`multiarch index create` (CLI process, tsx)', count, async () => {
+  const cli = await measure('`multiarch index create` (CLI process, sources via tsx)', count, async () => {
     await execa(process.execPath, ['bin/multiarch.js', 'index', 'create', `${host}/bench:cli`, ...sources, '--json']);
   });
+  // The installed package runs compiled JavaScript; build it where git ignores it.
+  const buildDir = 'bench/results/cli-build.tmp';
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], { reject: false });
+  const compiledMain = join(buildDir, 'src', 'cli', 'main.js');
+  const compiled = existsSync(compiledMain)
+    ? await measure('`multiarch index create` (CLI process, compiled JS)', count, async () => {
+        await execa(process.execPath, [compiledMain, 'index', 'create', `${host}/bench:compiled`, ...sources, '--json']);
+      })
+    : undefined;
+  await rm(buildDir, { recursive: true, force: true });
 
   const base = median(docker.times);
   const row = (m: Measured): string =>
@@ -93,10 +104,14 @@ on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${process.
 ${row(docker)}
 ${row(library)}
 ${row(cli)}
+${compiled ? row(compiled) : '| compiled CLI | build failed | | | |'}
 
 Requests of ours: one GET per per-arch manifest and per config blob, then the index PUT by
-digest and the tag PUT (2 + 2 + 2 = 6). The CLI figure includes starting Node and compiling
-the TypeScript sources with tsx (no \`dist/\` build); see docs/registry.md.
+digest and the tag PUT (2 + 2 + 2 = 6). The CLI figures are dominated by starting Node and
+loading every verb's modules (and, from sources, compiling TypeScript with tsx); the registry
+work inside them is the in-process figure. The machine's load average during the run was
+${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} CPUs, so absolute times are noisy; the ratios of the
+same run are what to compare.
 
 Reference figures on this machine (machine notes): docker manifest 0.58 s median, 8 requests.
 

@@ -214,7 +214,8 @@ export class RegistryClient {
    * and HTTP used if nothing speaks TLS there — Docker's rule for insecure registries.
    */
   private baseUrlFor(signal?: AbortSignal): Promise<string> {
-    this.baseUrl ??= (async () => {
+    if (this.baseUrl) return this.baseUrl;
+    const probe = (async () => {
       const https = `https://${this.apiHost}`;
       if (!this.allowHttp) return https;
       try {
@@ -226,7 +227,12 @@ export class RegistryClient {
         return `http://${this.apiHost}`;
       }
     })();
-    return this.baseUrl;
+    this.baseUrl = probe;
+    // A probe cut short by cancellation must not decide the scheme for later calls.
+    probe.catch(() => {
+      if (this.baseUrl === probe) this.baseUrl = undefined;
+    });
+    return probe;
   }
 
   private async request(spec: Omit<HttpRequest, 'url'> & { readonly path?: string; readonly url?: string }): Promise<HttpResponse> {

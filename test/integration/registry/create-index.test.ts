@@ -115,6 +115,14 @@ describe('createIndex against a real registry', () => {
     expect(report.checks.filter((c) => c.check === 'platform')).toHaveLength(2);
   });
 
+  it('stops with CANCELLED on an aborted signal and pushes nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await createIndex({ target: `${registry.host}/app:cancelled`, sources: [`${registry.host}/app:latest-amd64`], signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    expect(await client.headManifest('app', 'cancelled')).toBeUndefined();
+  });
+
   it('inspects, resolves digests and sizes, and verifies', async () => {
     const inspected = await inspectImage(`${registry.host}/app:latest`);
     expect(inspected.kind).toBe('index');
