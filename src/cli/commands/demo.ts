@@ -1,52 +1,62 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
-import { createProgress } from '../../progress/create-progress.js';
+import { formatPlatform } from '../../oci/platform.js';
+import { formatReport } from '../../pipeline/report.js';
+import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
+import { formatBytes, formatTable } from '../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
-import { formatBytes, formatDuration, formatTable } from '../format.js';
+import { parseArchList } from '../../arch.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('demo'))
-    .description('the whole job on this machine: base images, build both arches, smoke-test, push to the local registry')
+    .description('the whole job on this machine: build both arches, smoke-test, push to the local registry, publish + verify the multi-arch tag')
     .option('--arch <list>', 'architectures', 'amd64,arm64')
     .option('--repo <name>', 'repository in the local registry', 'multi-arch-test')
     .option('--tag <tag>', 'multi-arch tag', 'latest')
     .option('--progress <mode>', 'auto | tty | plain | none', 'auto')
+    .option('--json', 'print the pipeline report as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const host = resolveHostOptions(raw);
-      const arches = String(raw['arch'] ?? 'amd64,arm64');
-      const progress = createProgress({
-        mode: (raw['progress'] as 'auto') ?? 'auto',
-        subjects: arches.split(',').map((a) => (a.trim() === 'arm64v8' ? 'arm64' : a.trim())) as ('amd64' | 'arm64')[],
-        stream: process.stderr,
-        ci: Boolean(process.env['CI']),
-      });
-      let summary;
+      const arches = parseArchList(String(raw['arch'] ?? 'amd64,arm64'));
+      const controller = new AbortController();
+      const onSignal = (name: NodeJS.Signals): void => controller.abort(new Error(name));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const progress = createProgress({ mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto', subjects: [...arches, 'index'], stream: process.stderr, ci: Boolean(process.env['CI']) });
+      let result;
       try {
-        summary = await runDemo({
-          host,
-          arches,
+        result = await runDemo({
+          stateDir: host.stateDir,
+          registryPort: host.registryPort,
+          arches: arches.join(','),
           repository: String(raw['repo']),
           tag: String(raw['tag']),
-          onProgress: (event) => progress.handle(event),
+          signal: controller.signal,
+          emit: (event) => progress.handle(event),
         });
       } finally {
         progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
-      const rows = summary.arches.map((a) => [
+      if (raw['json']) {
+        process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+        return;
+      }
+      const { report, published } = result;
+      process.stdout.write(`\n${formatReport(report)}\n\n`);
+      const rows = report.arches.map((a) => [
         a.arch,
-        a.reference,
-        a.digest,
-        formatBytes(a.uncompressedSize),
-        a.compressedSize ? formatBytes(a.compressedSize) : '-',
-        formatDuration(a.buildMs),
-        `${a.testPassed ? 'passed' : 'FAILED'} (${formatDuration(a.testMs)})`,
-        formatDuration(a.pushMs),
+        a.target,
+        a.digest ?? '-',
+        a.uncompressedBytes === undefined ? '-' : formatBytes(a.uncompressedBytes),
+        a.sizeBytes === undefined ? '-' : formatBytes(a.sizeBytes),
+        'passed',
       ]);
-      process.stdout.write(`\n${formatTable(['arch', 'per-arch tag', 'digest', 'size', 'compressed', 'build', 'smoke test', 'push'], rows)}\n`);
-      if (summary.index) {
-        process.stdout.write(`\nmulti-arch ${summary.index.reference}\n  index ${summary.index.digest} (${summary.index.mediaType}), verified\n`);
-        for (const m of summary.index.manifests) process.stdout.write(`  ${m.platform.padEnd(14)} ${m.digest}\n`);
+      process.stdout.write(`${formatTable(['arch', 'per-arch tag', 'digest', 'uncompressed', 'compressed', 'smoke test'], rows)}\n\n`);
+      process.stdout.write(`${published.reference}  ${published.mediaType}\n  ${published.digest}\n`);
+      for (const entry of published.manifests) {
+        process.stdout.write(`  ${(entry.platform ? formatPlatform(entry.platform) : 'unknown').padEnd(15)} ${entry.digest}  ${entry.imageSize ? formatBytes(entry.imageSize) : ''}\n`);
       }
-      process.stdout.write(`\ntotal ${formatDuration(summary.totalMs)}; logs in ${summary.logDir}\n`);
     });
 }
