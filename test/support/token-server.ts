@@ -128,7 +128,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       const valid = bearer && bearer.expires > Date.now() ? bearer : undefined;
       if (!valid || (atom && !valid.atoms.has(atom))) {
         challenges++;
-        const scope = atom && name ? `,scope="repository:${name}:${atom.endsWith(':pull') ? 'pull' : atom.slice(atom.lastIndexOf(':') + 1)}"` : '';
+        // Like Docker Hub: a write asks for pull and push together.
+        const action = atom ? atom.slice(atom.lastIndexOf(':') + 1) : '';
+        const scope = atom && name ? `,scope="repository:${name}:${action === 'pull' ? 'pull' : `pull,${action}`}"` : '';
         const error = valid ? ',error="insufficient_scope"' : bearer ? ',error="invalid_token"' : '';
         await readAll(req);
         res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': `Bearer realm="${realm}",service="${service}"${scope}${error}` });
