@@ -77,7 +77,7 @@ qemu_major() {
 ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   local missing
-  missing="$(missing_packages docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl)"
+  missing="$(missing_packages docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl groovy)"
   if [ -n "$missing" ]; then
     apt_update_once
     log "installing: $missing"
