@@ -13,6 +13,11 @@ export interface BrowserPoolOptions {
   readonly restartAfter: number;
   readonly log: Logger;
   readonly onRestart?: (reason: RestartReason) => void;
+  /**
+   * Keep one fresh context + page ready so that a job does not wait for a renderer
+   * process to start (the largest part of a warm job). Off for one-shot use.
+   */
+  readonly keepSpare?: boolean;
 }
 
 interface Slot {
@@ -20,6 +25,13 @@ interface Slot {
   jobs: number;
   active: number;
   retired: boolean;
+  /** A context with a blank page made ahead of time, never used by anyone yet. */
+  spare: Promise<Prepared> | null;
+}
+
+interface Prepared {
+  readonly context: BrowserContext;
+  readonly page: Page;
 }
 
 /**
@@ -65,9 +77,16 @@ export class BrowserPool {
     if (slot.jobs >= this.#options.restartAfter && slot === this.#current) this.#retire(slot, 'jobs');
     let context: BrowserContext | null = null;
     try {
-      context = await raceAbort(slot.browser.createBrowserContext(), signal, 'creating a browser context');
-      const page = await raceAbort(context.newPage(), signal, 'opening a page');
-      return await raceAbort(job(page), signal, 'the job');
+      const spare = slot.spare;
+      slot.spare = null;
+      const pending = spare ? spare.catch(() => prepare(slot.browser)) : prepare(slot.browser);
+      const prepared = await raceAbort(pending, signal, 'opening a page').catch((error: unknown) => {
+        void pending.then((late) => late.context.close()).catch(() => undefined);
+        throw error;
+      });
+      context = prepared.context;
+      this.#refillSpare(slot);
+      return await raceAbort(job(prepared.page), signal, 'the job');
     } catch (error) {
       // A crash surfaces first as a failed navigation or protocol error; the disconnect
       // event may lag a tick behind, so look again before deciding what to report.
@@ -104,15 +123,22 @@ export class BrowserPool {
 
   async #launch(): Promise<Slot> {
     const browser = await this.#options.launch({});
-    const slot: Slot = { browser, jobs: 0, active: 0, retired: false };
+    const slot: Slot = { browser, jobs: 0, active: 0, retired: false, spare: null };
     if (this.#closed) {
       await browser.close().catch(() => undefined);
       throw new UnavailableError('the service is shutting down');
     }
     browser.once('disconnected', () => this.#onDisconnected(slot));
     this.#current = slot;
+    this.#refillSpare(slot);
     this.#options.log.info('browser ready', { pid: browser.process()?.pid });
     return slot;
+  }
+
+  #refillSpare(slot: Slot): void {
+    if (!this.#options.keepSpare || slot.spare || slot.retired || this.#closed) return;
+    slot.spare = prepare(slot.browser);
+    slot.spare.catch(() => undefined);
   }
 
   #onDisconnected(slot: Slot): void {
@@ -136,6 +162,17 @@ export class BrowserPool {
 
   #dispose(slot: Slot): void {
     this.#retiring.delete(slot);
+    slot.spare = null;
     void slot.browser.close().catch(() => undefined);
+  }
+}
+
+async function prepare(browser: Browser): Promise<Prepared> {
+  const context = await browser.createBrowserContext();
+  try {
+    return { context, page: await context.newPage() };
+  } catch (error) {
+    await context.close().catch(() => undefined);
+    throw error;
   }
 }

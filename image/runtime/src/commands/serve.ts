@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { browserEnvironment } from '../browser/launch.js';
 import { resolveServiceConfig, type ConfigSource } from '../config.js';
 import { createJsonLogger } from '../log.js';
 import { startService, type Service } from '../server/service.js';
@@ -29,7 +30,6 @@ export async function serveCommand(argv: string[], env: ConfigSource): Promise<S
   }
   if (values['no-auth']) source['BROWSE_AUTH'] = 'off';
   const config = resolveServiceConfig(source);
-  // Chromium (and every page's renderer) inherits the environment: keep the token out of it.
-  const browserEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('BROWSE_')));
+  const browserEnv = browserEnvironment(env, process.arch, config.browser.zygote);
   return startService(config, { log: createJsonLogger(), browserEnv });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BASE_CHROMIUM_ARGS, chromiumArgs } from '../../src/browser/launch.js';
+import { BASE_CHROMIUM_ARGS, browserEnvironment, chromiumArgs } from '../../src/browser/launch.js';
 import { BrowseError } from '../../src/errors.js';
 import { authenticate } from '../../src/server/auth.js';
 import { toErrorResponse } from '../../src/server/http-errors.js';
@@ -22,6 +22,21 @@ describe('chromiumArgs', () => {
 function request(headers: Record<string, string>, url = '/'): IncomingMessage {
   return { headers, url } as unknown as IncomingMessage;
 }
+
+describe('browserEnvironment', () => {
+  const env = { PATH: '/usr/bin', BROWSE_TOKEN: 'secret', BROWSE_PORT: '3000', CHROMIUM_EXTRA_FLAGS: '--no-sandbox --no-zygote --disable-sync' };
+
+  it('keeps the service settings (the token) out of Chromium', () => {
+    const out = browserEnvironment(env, 'arm64', 'auto');
+    expect(out).toEqual({ PATH: '/usr/bin', CHROMIUM_EXTRA_FLAGS: env.CHROMIUM_EXTRA_FLAGS });
+  });
+
+  it('drops --no-zygote on x86-64 only, unless told not to', () => {
+    expect(browserEnvironment(env, 'x64', 'auto')['CHROMIUM_EXTRA_FLAGS']).toBe('--no-sandbox --disable-sync');
+    expect(browserEnvironment(env, 'x64', 'off')['CHROMIUM_EXTRA_FLAGS']).toBe(env.CHROMIUM_EXTRA_FLAGS);
+    expect(browserEnvironment(env, 'arm64', 'auto')['CHROMIUM_EXTRA_FLAGS']).toBe(env.CHROMIUM_EXTRA_FLAGS);
+  });
+});
 
 describe('authenticate', () => {
   const token = 'a-token-of-some-length';
