@@ -4,6 +4,7 @@ import { BadInputError, ConfigError } from '../../errors.js';
 import type { CreateIndexResult } from '../../index/create-index.js';
 import { parseAnnotations } from '../../oci/build-index.js';
 import { formatPlatform } from '../../oci/platform.js';
+import { formatTable } from '../format.js';
 import { formatReference, parseReference, parseTag } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 
@@ -53,9 +54,7 @@ function printResult(result: CreateIndexResult): void {
   const state = result.pushed ? 'pushed' : 'dry run, not pushed';
   const rows = result.manifests.map((m) => [formatPlatform(m.platform), m.digest, String(m.size), m.source]);
   const header = ['PLATFORM', 'DIGEST', 'SIZE', 'SOURCE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  process.stdout.write(`${result.reference}@${result.digest}\n${kind}, ${result.manifests.length} manifests, ${result.size} bytes (${state})\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`${result.reference}@${result.digest}\n${kind}, ${result.manifests.length} manifests, ${result.size} bytes (${state})\n${formatTable(header, rows)}\n`);
 }
 
 export function register(program: Command): void {

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import type { InspectResult } from '../../index/inspect-index.js';
 import { formatPlatform } from '../../oci/platform.js';
+import { formatTable } from '../format.js';
 import { parseReference } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 
 function printInspect(result: InspectResult): void {
   const rows = result.manifests.map((m) => [m.platform ? (m.attestation ? `attestation (${formatPlatform(m.platform)})` : formatPlatform(m.platform)) : '-', m.digest, String(m.size), m.imageSize === undefined ? '-' : String(m.imageSize)]);
   const header = ['PLATFORM', 'DIGEST', 'SIZE', 'IMAGE SIZE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  process.stdout.write(`${result.reference}@${result.digest}\n${result.mediaType} (${result.size} bytes)\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`${result.reference}@${result.digest}\n${result.mediaType} (${result.size} bytes)\n${formatTable(header, rows)}\n`);
 }
 
 export function register(program: Command): void {

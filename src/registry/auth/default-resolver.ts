@@ -1,4 +1,4 @@
-import { createDockerConfigResolver } from './docker-config.js';
+import { createDockerConfigResolver, helperFor } from './docker-config.js';
 import { getFromCredentialHelper, type HelperRunner } from './credential-helper.js';
 import type { CredentialResolver } from './credentials.js';
 import { createEcrCredentialResolver, type EcrResolverOptions } from './ecr.js';
@@ -24,7 +24,7 @@ export function createDefaultCredentialResolver(options: DefaultResolverOptions)
     async resolve(registry, signal) {
       if (!ecr.handles(registry)) return docker.resolve(registry, signal);
       const config = await docker.config();
-      const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => key.replace(/^[a-z]+:\/\//i, '').split('/')[0] === registry)?.[1];
+      const helper = helperFor(config, registry);
       if (helper) return getFromCredentialHelper(helper, registry, options.helperRunner, signal);
       return ecr.resolve(registry, signal);
     },

@@ -2,8 +2,7 @@ import { execa } from 'execa';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIndex } from '../../../src/index/create-index.js';
 import { resolveDigest } from '../../../src/index/resolve-digest.js';
 import { staticCredentials } from '../../../src/registry/auth/credentials.js';
@@ -13,6 +12,7 @@ import { RegistryClient } from '../../../src/registry/client.js';
 import type { AuthError } from '../../../src/registry/errors.js';
 import { startLocalEcr, type LocalEcr } from '../../support/aws-local/ecr-server.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
+import { runCli } from '../../support/run-cli.js';
 import { pushRandomImage } from '../../support/synthetic-image.js';
 import { startTokenServer, type TokenServer } from '../../support/token-server.js';
 
@@ -23,19 +23,6 @@ async function seed(registry: TestRegistry, repository = 'app'): Promise<void> {
   await pushRandomImage(client, repository, 'latest-amd64', { architecture: 'amd64' });
   await pushRandomImage(client, repository, 'latest-arm64v8', { architecture: 'arm64' });
   await client.close();
-}
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 describe('basic auth (htpasswd registry)', () => {
@@ -215,9 +202,8 @@ describe('Amazon ECR authorization token (AWS SDK v3 against a local ECR endpoin
     const client = new RegistryClient({ registry: registry.host, credentials: staticCredentials({ [registry.host]: USER }) });
     for (const [arch, suffix] of [['amd64', 'amd64'], ['arm64', 'arm64v8']] as const) await pushRandomImage(client, 'app', `from-env-${suffix}`, { architecture: arch });
     await client.close();
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-    const code = await main(['index', 'create', '--from-env', '--ecr']).finally(() => out.mockRestore());
+    const { code, stdout, stderr } = await runCli(['index', 'create', '--from-env', '--ecr']);
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain(`${registry.host}/app:from-env@sha256:`);
     expect(stdout).toMatch(/linux\/arm64\/v8\s+sha256:/);

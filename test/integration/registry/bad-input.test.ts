@@ -1,27 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { createIndex } from '../../../src/index/create-index.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
+import { runCli } from '../../support/run-cli.js';
 import { makeSyntheticImage, pushRandomImage, pushSyntheticImage } from '../../support/synthetic-image.js';
-
-async function runCli(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.env = saved;
-  }
-}
 
 /** Each bad input: one clear line on stderr, the documented exit code, nothing pushed. */
 describe('bad input through main()', () => {
