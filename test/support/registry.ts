@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
  * its own storage, for one test file. Real registry, real wire protocol, no shared state.
  */
 export interface TestRegistry {
-  /** `127.0.0.1:PORT` — the registry host part of references. */
+  /** `127.0.0.1:PORT` (or `<options.host>:PORT`) — the registry host part of references. */
   readonly host: string;
   readonly port: number;
   /** `http://127.0.0.1:PORT` */
@@ -24,13 +24,15 @@ export interface TestRegistry {
 export interface TestRegistryOptions {
   /** Enables htpasswd basic auth with this single user. */
   readonly basicAuth?: { readonly username: string; readonly password: string };
+  /** Address to listen on (default 127.0.0.1), e.g. the host end of a test's own veth pair. */
+  readonly host?: string;
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
@@ -40,7 +42,8 @@ export async function freePort(): Promise<number> {
 
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'multiarch-registry-'));
-  const port = await freePort();
+  const address = options.host ?? '127.0.0.1';
+  const port = await freePort(address);
   let auth = '';
   if (options.basicAuth) {
     const htpasswd = join(dir, 'htpasswd');
@@ -59,7 +62,7 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:${port}
+  addr: ${address}:${port}
 ${auth}`;
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
@@ -70,7 +73,7 @@ ${auth}`;
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${address}:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -86,7 +89,7 @@ ${auth}`;
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     port,
     url,
     dataDir: join(dir, 'data'),

@@ -1,9 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { resolveConfig } from '../../../src/config/load-config.js';
 import type { PipelineConfig } from '../../../src/config/schema.js';
 import { resolveDigest } from '../../../src/index/resolve-digest.js';
+import type { CredentialResolver } from '../../../src/registry/auth/credentials.js';
 
 /**
  * A tiny image per arch FROM the local mmdebstrap base (no Docker Hub): records its arch,
@@ -41,10 +43,10 @@ export function tinyConfig(registry: string, context: string, logDir: string, ov
   });
 }
 
-/** Digest the tag points at now, or undefined. */
-export async function currentDigest(reference: string): Promise<string | undefined> {
+/** Digest the tag points at now, or undefined; `insecure` for a plain-HTTP non-loopback registry. */
+export async function currentDigest(reference: string, options: { readonly insecure?: boolean; readonly credentials?: CredentialResolver } = {}): Promise<string | undefined> {
   try {
-    return (await resolveDigest(reference)).digest;
+    return (await resolveDigest(reference, options)).digest;
   } catch {
     return undefined;
   }
@@ -59,4 +61,21 @@ export async function tinyContextWithoutRun(): Promise<string> {
   await writeFile(join(dir, 'Dockerfile'), 'FROM multiarch-base:trixie-${TARGETARCH}\nARG TARGETARCH\nCOPY arch.${TARGETARCH} /arch\n');
   for (const arch of ['amd64', 'arm64']) await writeFile(join(dir, `arch.${arch}`), `${arch} ${Date.now()}\n`);
   return dir;
+}
+
+/**
+ * Removes, from the shared engine, every image reference in the given repositories
+ * (`pipeline-test`, `127.0.0.1:PORT/pipeline-test`…): tags, and untagged images still named
+ * by a repo digest. By reference, never `-f`, so an image another repository also names stays.
+ */
+export async function removeImages(repositories: readonly (string | RegExp)[]): Promise<void> {
+  const listed = await execa('/usr/bin/docker', ['image', 'ls', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}'], { reject: false });
+  const refs = new Set<string>();
+  for (const line of listed.stdout.split('\n')) {
+    const [repo = '', tag = '', digest = ''] = line.split(' ');
+    if (!repositories.some((r) => (typeof r === 'string' ? r === repo : r.test(repo)))) continue;
+    if (tag !== '<none>') refs.add(`${repo}:${tag}`);
+    else if (digest !== '<none>') refs.add(`${repo}@${digest}`);
+  }
+  if (refs.size > 0) await execa('/usr/bin/docker', ['rmi', ...refs], { reject: false });
 }

@@ -1,77 +1,74 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerCli } from '../../../src/docker/docker-cli.js';
 import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
 import { currentDigest, tinyConfig, tinyContextWithoutRun } from './fixtures.js';
+import { hostEngineHealthy, startNetnsDockerd, type NetnsDockerd } from './netns-dockerd.js';
 
-/** A second dockerd on its own socket and data root: the "remote" engine. */
-let dockerd: ChildProcess;
-let dir: string;
-let host: string;
+/**
+ * The "remote" engine is a second dockerd in a network namespace of its own (see
+ * netns-dockerd.ts for why that keeps the shared engine's docker0 and iptables untouched).
+ * It reaches the test registry over a veth /30 that exists only between the host and that
+ * namespace: the registry listens on the host end's address, the engine pushes there
+ * itself, and the pipeline's registry client (host namespace) reads the same address.
+ * That address is not loopback, so the config sets insecureRegistry (plain HTTP).
+ */
+let engine: NetnsDockerd;
 let registry: TestRegistry;
 let context: string;
+let before: { docker0: boolean; run: boolean };
 
 beforeAll(async () => {
-  if (process.env['MULTIARCH_TEST_SECOND_DOCKERD'] !== '1') return;
-  dir = await mkdtemp('/tmp/ma-remote-');
-  host = `unix://${dir}/docker.sock`;
-  dockerd = spawn('dockerd', [
-    '--host', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
-    '--bridge', 'none', '--iptables=false', '--ip-masq=false',
-  ], { stdio: 'ignore' });
-  const remote = new DockerCli({ host });
-  for (let i = 0; i < 100 && !(await remote.ping()); i += 1) await new Promise((r) => setTimeout(r, 200));
-  // the tiny image builds FROM the local bases: load them into the remote engine
-  for (const arch of ['amd64', 'arm64']) {
-    await execa('bash', ['-o', 'pipefail', '-c', `/usr/bin/docker save multiarch-base:trixie-${arch} | /usr/bin/docker -H ${host} load`]);
-  }
-  registry = await startTestRegistry();
+  before = await hostEngineHealthy();
+  engine = await startNetnsDockerd(['multiarch-base:trixie-amd64', 'multiarch-base:trixie-arm64']);
+  registry = await startTestRegistry({ host: engine.hostAddress });
   context = await tinyContextWithoutRun();
 }, 180_000);
 
 afterAll(async () => {
   await registry?.stop();
-  if (dockerd && dockerd.exitCode === null) {
-    dockerd.kill('SIGTERM');
-    await new Promise((r) => dockerd.once('exit', r));
-  }
-  if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-});
+  await engine?.stop();
+  if (context) await execa('rm', ['-rf', context]);
+  // the point of the namespace: the shared engine is exactly as healthy as before
+  const after = await hostEngineHealthy();
+  expect(after).toEqual(before);
+}, 120_000);
 
-// A dockerd started with `--bridge none` deletes the host's `docker0` on start-up
-// (moby removeDefaultBridgeInterface), which breaks the shared engine's bridge network.
-// Opt in until the second engine runs with a bridge of its own.
-const enabled = process.env['MULTIARCH_TEST_SECOND_DOCKERD'] === '1';
+const config = (overrides: Record<string, unknown> = {}) =>
+  tinyConfig(registry.host, context, join(engine.dir, 'logs'), { builders: { amd64: `remote:${engine.host}`, arm64: `remote:${engine.host}` }, insecureRegistry: true, ...overrides });
 
-describe.runIf(enabled)('multiarch pipeline with a remote Docker engine', () => {
+describe('multiarch pipeline with a remote Docker engine (own network namespace)', () => {
+  it('the shared engine was healthy to begin with', () => {
+    expect(before).toEqual({ docker0: true, run: true });
+  });
+
   it('builds, tests and pushes on the remote engine, and the local one never sees the image', async () => {
-    const logDir = join(dir, 'logs');
-    const report = await executePipeline(tinyConfig(registry.host, context, logDir, { builders: { amd64: `remote:${host}`, arm64: `remote:${host}` } }), {
-      projectDir: process.cwd(),
-      productContextDir: context,
-      stateDir: logDir,
-    });
+    const report = await executePipeline(config(), { projectDir: process.cwd(), productContextDir: context, stateDir: engine.dir });
     expect(report.error).toBeUndefined();
     expect(report.status).toBe('published');
-    expect(report.arches.map((a) => a.builder)).toEqual([`docker (${host})`, `docker (${host})`]);
-    expect(await currentDigest(report.target)).toBe(report.digest);
-    const remoteImages = await execa('/usr/bin/docker', ['-H', host, 'image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
-    expect(remoteImages.stdout).toContain('pipeline-test:latest-arm64v8');
+    expect(report.arches.map((a) => a.builder)).toEqual([`docker (${engine.host})`, `docker (${engine.host})`]);
+    expect(await currentDigest(report.target, { insecure: true })).toBe(report.digest);
+    for (const arch of report.arches) expect(await currentDigest(arch.target, { insecure: true })).toBe(arch.digest);
+    const remoteImages = await execa('/usr/bin/docker', ['-H', engine.host, 'image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
+    expect(remoteImages.stdout).toContain(`${registry.host}/pipeline-test:latest-arm64v8`);
     const local = await execa('/usr/bin/docker', ['image', 'inspect', `${registry.host}/pipeline-test:latest-arm64v8`], { reject: false });
     expect(local.exitCode).not.toBe(0);
   });
 
+  it('the remote engine lives in its own namespace: it has no docker0 and the host keeps its own', async () => {
+    const inside = await execa('ip', ['-n', engine.namespace, '-o', 'link', 'show'], { reject: false });
+    expect(inside.stdout).not.toContain('docker0');
+    expect((await execa('ip', ['link', 'show', 'docker0'], { reject: false })).exitCode).toBe(0);
+  });
+
   it('an unreachable remote engine fails setup and publishes nothing', async () => {
-    const report = await executePipeline(tinyConfig(registry.host, context, dir, { tag: 'unreachable', builders: { arm64: `remote:unix://${dir}/nope.sock` } }), {
+    const report = await executePipeline(config({ tag: 'unreachable', builders: { arm64: `remote:unix://${engine.dir}/nope.sock` } }), {
       projectDir: process.cwd(),
       productContextDir: context,
-      stateDir: dir,
+      stateDir: engine.dir,
     });
     expect(report.error?.code).toBe('HOST_SETUP');
-    expect(await currentDigest(report.target)).toBeUndefined();
+    expect(await currentDigest(report.target, { insecure: true })).toBeUndefined();
   });
 });
