@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseArchList } from '../../arch.js';
-import { ensureBaseImages } from '../../base/base-image.js';
 import { formatDuration, formatTable, timestamped } from '../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .option('--mirror <url>', 'Debian mirror', 'http://deb.debian.org/debian')
     .action(async (raw: Record<string, string>) => {
       const host = resolveHostOptions(raw);
+      const { ensureBaseImages } = await import('../../base/base-image.js');
       const bases = await ensureBaseImages({
         docker: host.docker,
         arches: parseArchList(raw['arch'] ?? 'amd64,arm64'),

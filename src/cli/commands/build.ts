@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildImages } from '../../build/build-images.js';
 import { readSourceMetadata } from '../../build/source-metadata.js';
 import { inspectLocalImage } from '../../docker/image-inspect.js';
 import { projectRoot } from '../../project-paths.js';
@@ -24,6 +23,7 @@ export function register(program: Command): void {
         stream: process.stderr,
         ci: Boolean(process.env['CI']),
       });
+      const { buildImages } = await import('../../build/build-images.js');
       let built;
       try {
         built = await buildImages({

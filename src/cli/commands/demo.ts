@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/run-demo.js';
 import { formatPlatform } from '../../oci/platform.js';
 import { formatReport } from '../../pipeline/report.js';
 import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
@@ -23,6 +22,8 @@ export function register(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const progress = createProgress({ mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto', subjects: [...arches, 'index'], stream: process.stderr, ci: Boolean(process.env['CI']) });
+      // loaded on use: the pipeline pulls in the AWS SDK clients
+      const { runDemo } = await import('../../demo/run-demo.js');
       let result;
       try {
         result = await runDemo({

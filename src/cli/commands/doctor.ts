@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { HostSetupError } from '../../errors.js';
-import { checkHost } from '../../host/host-checks.js';
-import { setupHost } from '../../host/setup-host.js';
 import { formatTable } from '../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
@@ -12,6 +10,7 @@ export function register(program: Command): void {
     .option('--json', 'print the checks as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const host = resolveHostOptions(raw);
+      const [{ checkHost }, { setupHost }] = await Promise.all([import('../../host/host-checks.js'), import('../../host/setup-host.js')]);
       if (raw['fix']) {
         await setupHost({ registryPort: host.registryPort, stateDir: host.stateDir, onLine: (line) => process.stderr.write(`${line}\n`) });
       }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { parseArch } from '../../arch.js';
 import { SmokeTestFailedError } from '../../errors.js';
-import { runSmokeTest } from '../../smoke/run-smoke-test.js';
 import { formatDuration, formatTable } from '../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
@@ -15,6 +14,8 @@ export function register(program: Command): void {
     .action(async (image: string, raw: Record<string, unknown>) => {
       const host = resolveHostOptions(raw);
       const arch = parseArch(String(raw['arch']));
+      // loaded on use: the PNG/PDF decoders are not needed by the other verbs
+      const { runSmokeTest } = await import('../../smoke/run-smoke-test.js');
       const result = await runSmokeTest({ docker: host.docker, image, arch, timeoutMs: Number(raw['timeout'] ?? 300) * 1000 });
       if (raw['json']) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
