@@ -21,6 +21,11 @@ export interface LaunchOptions {
   /** Route all traffic (loopback included) through this SSRF-checking proxy. */
   readonly proxyUrl?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Talk CDP over a pipe instead of a loopback port: nothing else on the machine (a page
+   * whose allow-list includes loopback, say) can reach this browser's DevTools.
+   */
+  readonly pipe?: boolean;
   /** Chromium's environment; defaults to the service's own. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -45,6 +50,7 @@ export async function launchBrowser(options: LaunchOptions): Promise<Browser> {
       executablePath: options.browser.executablePath,
       headless: true,
       args: chromiumArgs(options),
+      pipe: options.pipe ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.env ? { env: { ...options.env } } : {}),
       // The service handles SIGTERM itself (drain first); Chromium must not die early.

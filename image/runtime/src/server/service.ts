@@ -25,6 +25,8 @@ export interface Service {
   readonly url: string;
   readonly port: number;
   readonly pool: BrowserPool;
+  /** Loopback ports of the service's own machinery that pages may never reach (diagnostics, tests). */
+  internalPorts(): number[];
   /**
    * Graceful shutdown: stop accepting, let running and queued work finish (up to the
    * drain timeout), then close sessions, browsers and sockets. Idempotent.
@@ -35,13 +37,24 @@ export interface Service {
 /** Starts the HTTP + CDP service and its warm browser; resolves once it listens. */
 export async function startService(config: ServiceConfig, options: StartServiceOptions): Promise<Service> {
   const { log } = options;
-  const guard = new SsrfGuard({ allowList: config.allowList, ...(options.resolve ? { resolve: options.resolve } : {}) });
+  // The service's own loopback endpoints, which pages must never reach (see SsrfGuard).
+  const reservedPorts = new Set<number>();
+  const guard = new SsrfGuard({ allowList: config.allowList, reservedPorts, ...(options.resolve ? { resolve: options.resolve } : {}) });
   const egress = await startEgressProxy(guard, log.child({ component: 'egress' }));
+  reservedPorts.add(Number(new URL(egress.url).port));
   const metrics = new Metrics();
-  const launch = (signal?: AbortSignal) =>
-    launchBrowser({ browser: config.browser, proxyUrl: egress.url, ...(signal ? { signal } : {}), ...(options.browserEnv ? { env: options.browserEnv } : {}) });
+  const launch = (signal: AbortSignal | undefined, pipe: boolean) =>
+    launchBrowser({ browser: config.browser, proxyUrl: egress.url, pipe, ...(signal ? { signal } : {}), ...(options.browserEnv ? { env: options.browserEnv } : {}) });
+  // CDP sessions need a DevTools port to relay to; it is reserved while the browser lives.
+  const launchForSession = async (signal: AbortSignal) => {
+    const browser = await launch(signal, false);
+    const port = Number(new URL(browser.wsEndpoint()).port);
+    reservedPorts.add(port);
+    browser.once('disconnected', () => reservedPorts.delete(port));
+    return browser;
+  };
   const pool = new BrowserPool({
-    launch: ({ signal }) => launch(signal),
+    launch: ({ signal }) => launch(signal, true),
     restartAfter: config.restartAfter,
     log: log.child({ component: 'pool' }),
     onRestart: (reason) => metrics.observeBrowserRestart(reason),
@@ -49,7 +62,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   });
   const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000 / 4));
   const limiter = new Limiter({ concurrency: config.maxConcurrency, queueSize: config.queueSize, retryAfterSeconds });
-  const cdp = new CdpProxy({ config, limiter, launch, log: log.child({ component: 'cdp' }) });
+  const cdp = new CdpProxy({ config, limiter, launch: launchForSession, log: log.child({ component: 'cdp' }) });
   let draining = false;
   const state: ServiceState = { config, pool, limiter, metrics, draining: () => draining, cdpSessions: () => cdp.sessions };
 
@@ -93,5 +106,5 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     })();
     return closing;
   };
-  return { url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, pool, close };
+  return { url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, pool, internalPorts: () => [...reservedPorts], close };
 }

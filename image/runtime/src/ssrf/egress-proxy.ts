@@ -57,7 +57,7 @@ async function forwardHttp(guard: SsrfGuard, log: Logger, req: IncomingMessage, 
   }
   let addresses: readonly string[];
   try {
-    ({ addresses } = await guard.checkHost(target.hostname));
+    ({ addresses } = await guard.checkHost(target.hostname, target.port === '' ? 80 : Number(target.port)));
   } catch (error) {
     refuse(log, target.host, error);
     res.writeHead(403, { 'content-type': 'text/plain' }).end('blocked by the SSRF guard');
@@ -100,7 +100,7 @@ async function tunnel(guard: SsrfGuard, log: Logger, req: IncomingMessage, clien
   const [, host = '', port = ''] = match;
   let addresses: readonly string[];
   try {
-    ({ addresses } = await guard.checkHost(host));
+    ({ addresses } = await guard.checkHost(host, Number(port)));
   } catch (error) {
     refuse(log, host, error);
     client.end('HTTP/1.1 403 Forbidden\r\n\r\n');

@@ -16,6 +16,13 @@ export const systemResolver: HostResolver = async (host) => {
 export interface SsrfGuardOptions {
   readonly allowList: AllowList;
   readonly resolve?: HostResolver;
+  /**
+   * Loopback ports of the service's own machinery (the egress proxy, Chromium debugging
+   * ports of CDP sessions): refused even when the allow-list lets loopback through, since
+   * reaching them would mean controlling another session's browser. Live set, read on
+   * every check.
+   */
+  readonly reservedPorts?: ReadonlySet<number>;
 }
 
 /** Result of a passed check: the addresses a connection may use, in order. */
@@ -33,10 +40,12 @@ export interface CheckedHost {
 export class SsrfGuard {
   readonly #allowList: AllowList;
   readonly #resolve: HostResolver;
+  readonly #reservedPorts: ReadonlySet<number>;
 
   constructor(options: SsrfGuardOptions) {
     this.#allowList = options.allowList;
     this.#resolve = options.resolve ?? systemResolver;
+    this.#reservedPorts = options.reservedPorts ?? new Set();
   }
 
   /** Throws SsrfBlockedError for a refused URL; otherwise returns the addresses to connect to. */
@@ -50,25 +59,24 @@ export class SsrfGuard {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new SsrfBlockedError(`blocked ${parsed.protocol} URL: only http and https may be fetched`);
     }
-    return this.checkHost(parsed.hostname, signal);
+    const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+    return this.checkHost(parsed.hostname, port, signal);
   }
 
-  /** Checks a bare host (name or literal, IPv6 with or without brackets). */
-  async checkHost(hostText: string, signal?: AbortSignal): Promise<CheckedHost> {
+  /** Checks a bare host (name or literal, IPv6 with or without brackets) and port. */
+  async checkHost(hostText: string, port: number, signal?: AbortSignal): Promise<CheckedHost> {
     const host = hostText.toLowerCase().replace(/^\[|\]$/g, '');
     const literal = parseIp(host);
-    if (literal) {
-      this.#checkAddress(host, literal);
-      return { host, addresses: [host] };
-    }
-    if (allowsHost(this.#allowList, host)) {
-      return { host, addresses: await this.#lookup(host, signal) };
-    }
-    const addresses = await this.#lookup(host, signal);
+    const addresses = literal ? [host] : await this.#lookup(host, signal);
+    const byName = !literal && allowsHost(this.#allowList, host);
     for (const text of addresses) {
       const address = parseIp(text);
       if (!address) throw new SsrfBlockedError(`blocked ${host}: resolver returned ${text}, not an address`);
-      this.#checkAddress(host, address);
+      if (!byName) this.#checkAddress(host, address);
+      const category = classifyAddress(address);
+      if (this.#reservedPorts.has(port) && (category === 'loopback' || category === 'unspecified')) {
+        throw new SsrfBlockedError(`blocked ${host}:${port}: the service's own endpoint`);
+      }
     }
     return { host, addresses };
   }

@@ -64,6 +64,25 @@ describe('CDP proxy with a real puppeteer-core client', () => {
     }
   });
 
+  it("keeps pages away from the service's own endpoints even with loopback allowed", async () => {
+    const browser = await puppeteer.connect({ browserWSEndpoint: endpoint() });
+    try {
+      const ports = svc.service.internalPorts();
+      expect(ports.length).toBe(2); // the egress proxy and this session's DevTools port
+      for (const port of ports) {
+        const response = await svc.post('/content', { url: `http://127.0.0.1:${port}/json/version` });
+        expect(response.status).toBe(403);
+        expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/the service's own endpoint/);
+      }
+      const page = await browser.newPage();
+      const viaSession = await page.goto(`http://127.0.0.1:${ports[1]}/json/version`).catch(() => null);
+      expect(viaSession === null || viaSession.status() === 403).toBe(true);
+    } finally {
+      await browser.disconnect();
+    }
+    await waitFor(() => svc.service.internalPorts().length === 1, 'session port released');
+  });
+
   it('counts sessions against the limiter (429 when full)', async () => {
     const a = await puppeteer.connect({ browserWSEndpoint: endpoint() });
     const b = await puppeteer.connect({ browserWSEndpoint: endpoint() });

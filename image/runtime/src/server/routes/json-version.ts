@@ -1,4 +1,3 @@
-import { UnavailableError } from '../../errors.js';
 import type { PlainRoute } from '../route.js';
 
 /**
@@ -12,15 +11,21 @@ export const jsonVersionRoute: PlainRoute = {
   auth: true,
   handle: async (state, request) => {
     const browser = await state.pool.browser(AbortSignal.timeout(state.config.timeoutMs));
-    const debugUrl = new URL('/json/version', browser.wsEndpoint().replace(/^ws/, 'http'));
-    const response = await fetch(debugUrl, { signal: AbortSignal.timeout(5000) }).catch((error: unknown) => {
-      throw new UnavailableError('the browser did not answer /json/version', { cause: error });
-    });
-    const version = (await response.json()) as Record<string, unknown>;
+    // The warm browser speaks CDP over a pipe (no port to fetch /json/version from), so
+    // build the same document from Browser.getVersion.
+    const session = await browser.target().createCDPSession();
+    const version = await session.send('Browser.getVersion').finally(() => void session.detach().catch(() => undefined));
     const endpoint = new URL(`ws://${request.headers.host ?? 'localhost'}/devtools/browser`);
     const token = new URL(request.url ?? '/', 'http://x').searchParams.get('token');
     if (token) endpoint.searchParams.set('token', token);
-    const body = { ...version, webSocketDebuggerUrl: endpoint.toString() };
+    const body = {
+      Browser: version.product,
+      'Protocol-Version': version.protocolVersion,
+      'User-Agent': version.userAgent,
+      'V8-Version': version.jsVersion,
+      'WebKit-Version': version.revision,
+      webSocketDebuggerUrl: endpoint.toString(),
+    };
     return { contentType: 'application/json', body: JSON.stringify(body) };
   },
 };

@@ -47,6 +47,14 @@ describe('SsrfGuard', () => {
     await expect(guard('127.0.0.0/8').checkUrl('http://v6loop.test/')).rejects.toBeInstanceOf(SsrfBlockedError);
   });
 
+  it('refuses reserved loopback ports whatever the allow-list says', async () => {
+    const reserved = new SsrfGuard({ allowList: parseAllowList('127.0.0.0/8, loop.test').allowList, resolve, reservedPorts: new Set([9222]) });
+    await expect(reserved.checkUrl('http://127.0.0.1:9222/json/version')).rejects.toThrow(/the service's own endpoint/);
+    await expect(reserved.checkUrl('http://loop.test:9222/')).rejects.toThrow(/the service's own endpoint/);
+    await expect(reserved.checkUrl('http://127.0.0.1:9223/')).resolves.toBeDefined();
+    await expect(reserved.checkHost('127.0.0.1', 9222)).rejects.toBeInstanceOf(SsrfBlockedError);
+  });
+
   it('reports unresolvable hosts and malformed URLs as such', async () => {
     await expect(guard().checkUrl('http://nowhere.test/')).rejects.toBeInstanceOf(NavigationError);
     await expect(guard().checkUrl('not a url')).rejects.toBeInstanceOf(BadRequestError);
