@@ -104,6 +104,8 @@ export const pipelineConfigSchema = z
       .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1).optional() })
       .strict()
       .optional(),
+    /** ECR API endpoint for registry credentials (GetAuthorizationToken): a VPC endpoint, or a local fake. */
+    ecrEndpoint: z.url().optional(),
     insecureRegistry: z.boolean().default(false),
     logDir: z.string().min(1).default('.multiarch/logs'),
   })

@@ -57,6 +57,8 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
     'codebuild.endpoint': e('MULTIARCH_CODEBUILD_ENDPOINT'),
     'codebuild.logsEndpoint': e('MULTIARCH_LOGS_ENDPOINT'),
     'codebuild.sourceVersion': e('MULTIARCH_SOURCE_VERSION'),
+    // the AWS SDK's own names for an endpoint override, as `multiarch index` reads them
+    ecrEndpoint: env['AWS_ENDPOINT_URL_ECR'] ? e('AWS_ENDPOINT_URL_ECR') : e('AWS_ENDPOINT_URL'),
     'credentials.accessKeyId': hasKeys ? e('AWS_ACCESS_KEY_ID') : [undefined, ''],
     'credentials.secretAccessKey': hasKeys ? e('AWS_SECRET_ACCESS_KEY') : [undefined, ''],
     'credentials.sessionToken': hasKeys ? e('AWS_SESSION_TOKEN') : [undefined, ''],

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseBaseChoice } from '../base/resolve-base.js';
 import type { PipelineConfig } from '../config/schema.js';
 import type { DockerCli } from '../docker/docker-cli.js';
@@ -7,6 +9,7 @@ import type { ProgressEvent } from '../progress/events.js';
 import { createBackends } from './backends.js';
 import { planPipeline, type PipelinePlan } from './plan.js';
 import { productBuildInputs } from './product-build.js';
+import { pipelineCredentials } from './registry-credentials.js';
 import { createRegistryServices } from './registry-services.js';
 import { runPipeline } from './run-pipeline.js';
 import type { RegistryServices } from './services.js';
@@ -18,7 +21,10 @@ export interface ExecutePipelineOptions {
   readonly stateDir: string;
   readonly signal?: AbortSignal;
   readonly emit?: (event: ProgressEvent) => void;
+  /** Default: the project's own OCI client with `pipelineCredentials`. */
   readonly registry?: RegistryServices;
+  /** Docker config directory for registry credentials (the CLI passes `$DOCKER_CONFIG`); default `~/.docker`. */
+  readonly dockerConfigDir?: string;
   readonly localDocker?: DockerCli;
 }
 
@@ -60,7 +66,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
       backends: created.backends,
       buildArgs: inputs.buildArgs,
       secrets: inputs.secrets,
-      registry: options.registry ?? createRegistryServices(),
+      registry: options.registry ?? createRegistryServices({ credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')) }),
       ...(smokeTester ? { smokeTester } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       emit,

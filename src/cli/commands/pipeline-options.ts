@@ -32,6 +32,7 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--source-version <ref>', 'source version for CodeBuild builds (commit, branch, PR)')
     .option('--poll-interval <duration>', 'first CodeBuild poll interval')
     .option('--queue-timeout <duration>', 'longest a CodeBuild build may stay queued')
+    .option('--ecr-endpoint <url>', 'ECR API endpoint for registry credentials (AWS_ENDPOINT_URL_ECR)')
     .option('--insecure', 'allow plain HTTP to a non-loopback registry')
     .option('--log-dir <dir>', 'per-arch log files (kept for failures)')
     .addOption(new Option('--no-insecure').hideHelp());
@@ -70,6 +71,7 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
     'codebuild.sourceVersion': [str('sourceVersion'), '--source-version'],
     'codebuild.pollInterval': [str('pollInterval'), '--poll-interval'],
     'codebuild.queueTimeout': [str('queueTimeout'), '--queue-timeout'],
+    ecrEndpoint: [str('ecrEndpoint'), '--ecr-endpoint'],
     insecureRegistry: [raw['insecure'] === true ? true : undefined, '--insecure'],
     logDir: [str('logDir'), '--log-dir'],
   });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { MultiarchError } from '../../errors.js';
 import { executePipeline, planFor } from '../../pipeline/execute-pipeline.js';
 import { formatPlan } from '../../pipeline/plan.js';
@@ -38,7 +40,15 @@ export function register(program: Command): void {
       });
       let report;
       try {
-        report = await executePipeline(config, { projectDir: projectRoot(), productContextDir: imageDir(), stateDir: defaultStateDir(), signal: controller.signal, emit: (e) => progress.handle(e) }, plan);
+        report = await executePipeline(config, {
+          projectDir: projectRoot(),
+          productContextDir: imageDir(),
+          stateDir: defaultStateDir(),
+          // the directory the docker CLI children read too, so pushes and index use one identity
+          dockerConfigDir: process.env['DOCKER_CONFIG'] || join(homedir(), '.docker'),
+          signal: controller.signal,
+          emit: (e) => progress.handle(e),
+        }, plan);
       } finally {
         progress.stop();
         process.off('SIGINT', onSignal);
