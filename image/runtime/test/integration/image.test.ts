@@ -96,7 +96,7 @@ describe.skipIf(image === undefined)('browse in the amd64 image', () => {
   });
 
   it('recovers when Chromium is killed inside the container', async () => {
-    const findBrowser = `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in *remote-debugging-port*) case "$c" in *--type=*) ;; *) echo \${p#/proc/};; esac;; esac; done`;
+    const findBrowser = `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in *remote-debugging-pipe*) case "$c" in *--type=*) ;; *) echo \${p#/proc/};; esac;; esac; done`;
     const pid = await docker('exec', container, 'sh', '-c', findBrowser);
     expect(pid).toMatch(/^\d+$/);
     await docker('exec', container, 'kill', '-9', pid);
