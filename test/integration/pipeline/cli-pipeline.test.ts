@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await registry?.stop();
-  await removeImages([REPOSITORY, `${registry.host}/${REPOSITORY}`]);
+  if (registry) await removeImages([REPOSITORY, `${registry.host}/${REPOSITORY}`]);
   for (const dir of [context, logDir, withLogin, withoutLogin]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@ import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import type { ProgressEvent } from '../../../src/progress/events.js';
 import { startLocalCodeBuild, type LocalCodeBuild } from '../../support/aws-local/codebuild-server.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
-import { currentDigest, TINY_DOCKERFILE, tinyConfig } from './fixtures.js';
+import { currentDigest, removeImages, TINY_DOCKERFILE, tinyConfig } from './fixtures.js';
 
 /**
  * A buildspec with the real one's contract (the original variables in, IMAGE_DIGEST and
@@ -89,6 +89,10 @@ afterEach(async () => {
 afterAll(async () => {
   await codebuild?.stop();
   await registry?.stop();
+  // the buildspec's local tags (cb-pipeline-test:…) and pushed names, on the shared engine
+  if (registry) await removeImages(['cb-pipeline-test', `${registry.host}/pipeline-test`]);
+  if (sourceDir) await rm(sourceDir, { recursive: true, force: true });
+  if (logDir) await rm(logDir, { recursive: true, force: true });
 });
 
 describe('multiarch pipeline on CodeBuild (real SDK clients, local CodeBuild)', () => {

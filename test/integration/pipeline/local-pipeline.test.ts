@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { resolveDigest } from '../../../src/index/resolve-digest.js';
 import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import type { ProgressEvent } from '../../../src/progress/events.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
-import { currentDigest, tinyConfig, tinyContext } from './fixtures.js';
+import { currentDigest, removeImages, tinyConfig, tinyContext } from './fixtures.js';
 
 const projectDir = process.cwd();
 let registry: TestRegistry;
@@ -31,6 +31,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await registry?.stop();
+  // the engine is shared: the local tags (pipeline-test:latest-amd64…) and the pushed names go
+  if (registry) await removeImages(['pipeline-test', `${registry.host}/pipeline-test`]);
+  if (context) await rm(context, { recursive: true, force: true });
+  if (logDir) await rm(logDir, { recursive: true, force: true });
 });
 
 describe('multiarch pipeline on the local Docker engine', () => {
