@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MultiarchError } from '../../errors.js';
-import { executePipeline, planFor } from '../../pipeline/execute-pipeline.js';
 import { formatPlan } from '../../pipeline/plan.js';
 import { formatReport } from '../../pipeline/report.js';
 import { defaultStateDir, imageDir, projectRoot } from '../../project-paths.js';
@@ -18,6 +17,8 @@ export function register(program: Command): void {
     .option('--verbose', 'with plain progress, also print every build output line')
     .option('--dry-run', 'print the plan and exit')
     .action(async (raw: Record<string, unknown>) => {
+      // loaded on use: the pipeline pulls in the AWS SDK clients and image decoders
+      const { executePipeline, planFor } = await import('../../pipeline/execute-pipeline.js');
       const { config } = await loadCliConfig(raw);
       const plan = planFor(config, { productContextDir: imageDir() });
       if (raw['dryRun']) {
