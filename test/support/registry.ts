@@ -24,8 +24,13 @@ export interface TestRegistry {
 export interface TestRegistryOptions {
   /** Enables htpasswd basic auth with this single user. */
   readonly basicAuth?: { readonly username: string; readonly password: string };
-  /** Address to listen on (default 127.0.0.1), e.g. the host end of a test's own veth pair. */
+  /** Address to listen on (default 127.0.0.1). */
   readonly host?: string;
+  /**
+   * Run inside this network namespace (one the test created, `ip netns add`), listening on
+   * `host` there: test traffic then only ever goes to loopback or the test's own namespace.
+   */
+  readonly netns?: string;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -43,7 +48,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'multiarch-registry-'));
   const address = options.host ?? '127.0.0.1';
-  const port = await freePort(address);
+  // a new namespace has nothing listening, so any port is free there
+  const port = options.netns ? 20_000 + Math.floor(Math.random() * 40_000) : await freePort(address);
   let auth = '';
   if (options.basicAuth) {
     const htpasswd = join(dir, 'htpasswd');
@@ -67,7 +73,8 @@ ${auth}`;
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
   const lines: string[] = [];
-  const child: ChildProcess = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = options.netns ? ['nsenter', `--net=/run/netns/${options.netns}`, 'docker-registry'] : ['docker-registry'];
+  const child: ChildProcess = spawn(command[0] as string, [...command.slice(1), 'serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const collect = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
   };

@@ -17,19 +17,20 @@ import { DockerCli } from '../../../src/docker/docker-cli.js';
  * cgroup hierarchy dockerd needs ("Devices cgroup isn't mounted"); the private mount
  * namespace keeps its overlay mounts off the host all the same.
  *
- * How it reaches a registry: a veth pair with a /30 from 10.200.0.0/16 that exists only
- * between the host and this namespace (no route leaves either end). The test registry
- * listens on the host end's address; the engine pushes there itself, as a real remote
- * host pushes to the registry it can reach, and treats the /30 as an insecure registry
- * (plain HTTP). The engine's API is its unix socket, reachable from the host namespace
- * through the filesystem.
+ * How it reaches a registry: the test registry runs inside the same namespace, on the
+ * namespace end of a veth pair with a /30 from 10.200.0.0/16 that exists only between the
+ * host and this namespace (no route leaves either end). The engine pushes there itself,
+ * as a real remote host pushes to the registry it can reach, and treats the /30 as an
+ * insecure registry (plain HTTP); the pipeline's client reaches it from the host over the
+ * veth, so every packet stays on loopback or goes into the namespace the test made. The
+ * engine's API is its unix socket, reachable from the host through the filesystem.
  */
 export interface NetnsDockerd {
   /** `unix:///tmp/ma-remote-…/docker.sock` */
   readonly host: string;
   readonly dir: string;
-  /** The host end's address: where a registry for this engine must listen. */
-  readonly hostAddress: string;
+  /** The namespace end's address: where a registry for this engine listens (inside it). */
+  readonly nsAddress: string;
   readonly namespace: string;
   stop(): Promise<void>;
 }
@@ -115,7 +116,7 @@ export async function startNetnsDockerd(baseImages: readonly string[]): Promise<
     await stop();
     throw error;
   }
-  return { host, dir, hostAddress: subnet.hostAddress, namespace, stop };
+  return { host, dir, nsAddress: subnet.nsAddress, namespace, stop };
 }
 
 /** The shared engine's bridge is there and its default network runs a container. */

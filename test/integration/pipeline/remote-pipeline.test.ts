@@ -9,9 +9,9 @@ import { hostEngineHealthy, startNetnsDockerd, type NetnsDockerd } from './netns
 /**
  * The "remote" engine is a second dockerd in a network namespace of its own (see
  * netns-dockerd.ts for why that keeps the shared engine's docker0 and iptables untouched).
- * It reaches the test registry over a veth /30 that exists only between the host and that
- * namespace: the registry listens on the host end's address, the engine pushes there
- * itself, and the pipeline's registry client (host namespace) reads the same address.
+ * The test registry runs inside that namespace too, on its end of a veth /30 that exists
+ * only between the host and the namespace: the engine pushes there itself, and the
+ * pipeline's registry client (host namespace) reads the same address over the veth.
  * That address is not loopback, so the config sets insecureRegistry (plain HTTP).
  */
 let engine: NetnsDockerd;
@@ -22,7 +22,7 @@ let before: { docker0: boolean; run: boolean };
 beforeAll(async () => {
   before = await hostEngineHealthy();
   engine = await startNetnsDockerd(['multiarch-base:trixie-amd64', 'multiarch-base:trixie-arm64']);
-  registry = await startTestRegistry({ host: engine.hostAddress });
+  registry = await startTestRegistry({ host: engine.nsAddress, netns: engine.namespace });
   context = await tinyContextWithoutRun();
 }, 180_000);
 
