@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { ARCHES } from '../../arch.js';
 import { parseAssignments, layerFrom, type ConfigLayer } from '../../config/sources.js';
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 
@@ -12,7 +13,7 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--repository <name>', 'repository (IMAGE_REPO_NAME; default multi-arch-test)')
     .option('-t, --tag <tag>', 'multi-arch tag to publish (IMAGE_TAG; default latest)')
     .option('--arch <list>', 'arches to build, e.g. amd64,arm64 (IMAGE_ARCH)')
-    .option('--builder <arch=spec>', 'builder per arch: local | remote:<DOCKER_HOST> | context:<name> | codebuild[:<project>] (repeatable)', collect)
+    .option('--builder <arch=spec>', 'builder, for all arches or per arch (arm64=codebuild): local | remote:<DOCKER_HOST> | context:<name> | codebuild[:<project>] (repeatable)', collect)
     .option('--region <region>', 'AWS region (AWS_DEFAULT_REGION)')
     .option('--account-id <id>', 'AWS account id (AWS_ACCOUNT_ID)')
     .option('--context <dir>', 'build context (default: the product image)')
@@ -42,7 +43,9 @@ export function addPipelineConfigOptions(command: Command): Command {
 export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
   const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
-  const builders = list('builder').length ? parseAssignments(list('builder'), '--builder') : undefined;
+  // `--builder codebuild` (no `arch=`) picks that builder for every arch
+  const builderItems = list('builder').flatMap((item) => (/^[a-z0-9]+=/i.test(item) ? [item] : ARCHES.map((arch) => `${arch}=${item}`)));
+  const builders = builderItems.length ? parseAssignments(builderItems, '--builder') : undefined;
   const buildArgs = list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined;
   const secrets = list('secret').length ? Object.entries(parseAssignments(list('secret'), '--secret')).map(([id, src]) => ({ id, src })) : undefined;
   const smokeCommand = str('smokeCommand');

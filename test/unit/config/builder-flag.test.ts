@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+
+async function configJson(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const code = await main(['config', '--json', ...argv]);
+  return { code, out };
+}
+
+describe('--builder', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('without arch= applies to every arch (the Jenkinsfile form)', async () => {
+    const { code, out } = await configJson(['--builder', 'codebuild', '--account-id', '123456789012']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).builders).toEqual({ amd64: 'codebuild', arm64: 'codebuild' });
+  });
+
+  it('per arch overrides the all-arches value given before it', async () => {
+    const { code, out } = await configJson(['--builder', 'remote:ssh://builder@host', '--builder', 'arm64=codebuild', '--account-id', '123456789012']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).builders).toEqual({ amd64: 'remote:ssh://builder@host', arm64: 'codebuild' });
+  });
+});
