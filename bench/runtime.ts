@@ -32,6 +32,7 @@ interface Row {
   readonly p50: number;
   readonly p95: number;
   readonly peakRssMiB: number;
+  readonly cpuPerRequestMs: number;
 }
 
 // A page with a little layout and text, served from loopback.
@@ -70,8 +71,38 @@ async function chromiumTreeRssKiB(): Promise<number> {
   return total;
 }
 
+/**
+ * CPU time (ms) used so far by this process and every live descendant, each counted with
+ * the time of the children it has reaped: load-independent, unlike throughput on a shared
+ * host. Descendants that died in a run were reaped inside the tree, so nothing is lost.
+ */
+async function treeCpuMs(): Promise<number> {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length < 20) continue;
+    parents.set(Number(entry), Number(fields[1]));
+    // utime, stime, cutime, cstime: fields 14–17 of stat, 11–14 after the command name.
+    ticks.set(Number(entry), [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0));
+  }
+  let total = 0;
+  for (const [pid, value] of ticks) {
+    for (let current: number | undefined = pid; current !== undefined && current > 1; current = parents.get(current)) {
+      if (current === process.pid) {
+        total += value;
+        break;
+      }
+    }
+  }
+  return total * 10; // USER_HZ is 100 on Linux
+}
+
 /** Runs `total` jobs with `concurrency` workers; returns latencies (ms), wall time and peak RSS. */
-async function measure(concurrency: number, total: number, job: () => Promise<void>): Promise<{ latencies: number[]; wallMs: number; peakKiB: number }> {
+async function measure(concurrency: number, total: number, job: () => Promise<void>): Promise<Measured> {
+  const cpuAtStart = await treeCpuMs();
   let peakKiB = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -96,7 +127,14 @@ async function measure(concurrency: number, total: number, job: () => Promise<vo
   const wallMs = performance.now() - started;
   sampling = false;
   await sampler;
-  return { latencies, wallMs, peakKiB };
+  return { latencies, wallMs, peakKiB, cpuMs: (await treeCpuMs()) - cpuAtStart };
+}
+
+interface Measured {
+  readonly latencies: number[];
+  readonly wallMs: number;
+  readonly peakKiB: number;
+  readonly cpuMs: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -104,7 +142,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-function row(mode: string, concurrency: number, result: { latencies: number[]; wallMs: number; peakKiB: number }): Row {
+function row(mode: string, concurrency: number, result: Measured): Row {
   return {
     mode,
     concurrency,
@@ -113,6 +151,7 @@ function row(mode: string, concurrency: number, result: { latencies: number[]; w
     p50: percentile(result.latencies, 50),
     p95: percentile(result.latencies, 95),
     peakRssMiB: result.peakKiB / 1024,
+    cpuPerRequestMs: result.cpuMs / result.latencies.length,
   };
 }
 
@@ -138,10 +177,15 @@ const browserConfig = resolveBrowserConfig(process.env);
   await service.close();
 }
 
-// 2. A plain puppeteer-core script: launch, open, screenshot, close — per request.
-{
+// 2. A plain puppeteer-core script: launch, open, screenshot, close — per request. First
+// with exactly the service's flags; then with the image's CHROMIUM_EXTRA_FLAGS, which add
+// --no-zygote (what a user's own script in the amd64 image gets).
+for (const [mode, extra] of [
+  ['launch per request (puppeteer-core, same flags)', []],
+  ['launch per request (puppeteer-core, + --no-zygote as in the image)', ['--no-zygote']],
+] as const) {
   const shot = async (): Promise<void> => {
-    const browser = await puppeteer.launch({ executablePath: browserConfig.executablePath, headless: true, args: chromiumArgs({ browser: browserConfig }) });
+    const browser = await puppeteer.launch({ executablePath: browserConfig.executablePath, headless: true, args: [...chromiumArgs({ browser: browserConfig }), ...extra] });
     try {
       const page = await browser.newPage();
       await page.setViewport(VIEWPORT);
@@ -153,8 +197,8 @@ const browserConfig = resolveBrowserConfig(process.env);
   };
   await shot();
   for (const c of LEVELS) {
-    rows.push(row('launch per request (puppeteer-core)', c, await measure(c, Math.max(6, 2 * c), shot)));
-    process.stderr.write(`launch c=${c} done\n`);
+    rows.push(row(mode, c, await measure(c, Math.max(8, 3 * c), shot)));
+    process.stderr.write(`${mode} c=${c} done\n`);
   }
 }
 pageServer.close();
@@ -209,13 +253,20 @@ const lines = [
   '',
   `Workload: ${VIEWPORT.width}×${VIEWPORT.height} PNG screenshots of a local page (127.0.0.1). Both modes use the same Chromium flags. The service is driven over HTTP (token, schema validation, SSRF guard and egress proxy all on); launch-per-request is a plain puppeteer-core script. Peak RSS is the sum over all Chromium processes of the run, sampled every 100 ms.`,
   '',
-  '| mode | concurrency | requests | throughput (req/s) | p50 (ms) | p95 (ms) | peak Chromium RSS (MiB) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.mode} | ${r.concurrency} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} |`),
+  '| mode | concurrency | requests | throughput (req/s) | p50 (ms) | p95 (ms) | peak Chromium RSS (MiB) | CPU per request (ms) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.mode} | ${r.concurrency} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuPerRequestMs, 0)} |`),
   '',
-  '| concurrency | speed-up (service ÷ launch per request) |',
-  '| ---: | ---: |',
-  ...LEVELS.map((c) => `| ${c} | ${fmt((at('service', c)?.throughput ?? NaN) / (at('launch', c)?.throughput ?? NaN), 1)}× |`),
+  'CPU per request: user + system time of the bench process and all its descendants (Chromium included), divided by requests; it does not depend on what else the host runs.',
+  '',
+  '| concurrency | throughput ÷ launch (same flags) | throughput ÷ launch (--no-zygote) | CPU per request: launch (same flags) ÷ service |',
+  '| ---: | ---: | ---: | ---: |',
+  ...LEVELS.map((c) => {
+    const service = at('service', c);
+    const same = at('launch per request (puppeteer-core, same', c);
+    const noZygote = at('launch per request (puppeteer-core, +', c);
+    return `| ${c} | ${fmt((service?.throughput ?? NaN) / (same?.throughput ?? NaN), 1)}× | ${fmt((service?.throughput ?? NaN) / (noZygote?.throughput ?? NaN), 1)}× | ${fmt((same?.cpuPerRequestMs ?? NaN) / (service?.cpuPerRequestMs ?? NaN), 1)}× |`;
+  }),
   '',
   `Target: ≥ 5× at concurrency 4. Reference measured earlier on this machine: launch-per-request 0.52 req/s at c=4; warm browser with fresh context 2.24 req/s.`,
   '',
