@@ -56,9 +56,8 @@ function projects(overrides: { registry: string; ecrEndpoint: string }): Record<
   const perArch = (arch: Arch, imageArch: string): LocalProject => ({
     buildspec: 'buildspec.yml',
     // Exactly the original variables, plus the overrides this machine needs.
-    environmentVariables: { ...common, IMAGE_TAG: perArchTag('latest', arch), IMAGE_ARCH: imageArch, BASE_IMAGE: BASES[arch], BUILD_BASE_IMAGE: BASES.amd64, CA_BUNDLE,
-      // Host networking for the RUN steps: the shared engine here has been seen without its docker0 bridge.
-      BUILD_NETWORK: 'host' },
+    // Same build arguments as the integration global setup, so BuildKit reuses its layers.
+    environmentVariables: { ...common, IMAGE_TAG: perArchTag('latest', arch), IMAGE_ARCH: imageArch, BASE_IMAGE: BASES[arch], BUILD_BASE_IMAGE: BASES.amd64, CA_BUNDLE },
     timeoutMinutes: 40,
   });
   return {
