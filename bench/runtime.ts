@@ -45,70 +45,51 @@ await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
 const pagePort = (pageServer.address() as { port: number }).port;
 const pageUrl = `http://127.0.0.1:${pagePort}/`;
 
-/** Sums VmRSS of every Chromium process below this one (the bench launches them all). */
-async function chromiumTreeRssKiB(): Promise<number> {
-  const parents = new Map<number, number>();
-  const names = new Map<number, string>();
-  const rss = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
-    const pid = Number(entry);
-    parents.set(pid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0));
-    names.set(pid, /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '');
-    rss.set(pid, Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
-  }
-  let total = 0;
-  for (const [pid, name] of names) {
-    if (!/chrom/i.test(name)) continue;
-    for (let ancestor = parents.get(pid); ancestor !== undefined && ancestor > 1; ancestor = parents.get(ancestor)) {
-      if (ancestor === process.pid) {
-        total += rss.get(pid) ?? 0;
-        break;
-      }
-    }
-  }
-  return total;
-}
-
 /**
- * CPU time (ms) used so far by this process and every live descendant, each counted with
- * the time of the children it has reaped: load-independent, unlike throughput on a shared
- * host. Descendants that died in a run were reaped inside the tree, so nothing is lost.
+ * Per-process CPU ticks (user + system) of this process and every live descendant, and
+ * their RSS. Sampled through a run and kept per pid (last value seen), because Chromium's
+ * helpers are orphaned when a browser is closed and their time never reaches our tree's
+ * cumulative counters; at most one sampling interval of a process's life is missed.
  */
-async function treeCpuMs(): Promise<number> {
+async function sampleTree(): Promise<{ ticks: Map<number, number>; chromiumRssKiB: number }> {
   const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
+  const info = new Map<number, { ticks: number; rss: number; chromium: boolean }>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const [stat, status] = await Promise.all([readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''), readFile(`/proc/${entry}/status`, 'utf8').catch(() => '')]);
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (fields.length < 20) continue;
     parents.set(Number(entry), Number(fields[1]));
-    // utime, stime, cutime, cstime: fields 14–17 of stat, 11–14 after the command name.
-    ticks.set(Number(entry), [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0));
+    // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name.
+    const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '';
+    info.set(Number(entry), { ticks: Number(fields[11]) + Number(fields[12]), rss: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0), chromium: /chrom/i.test(name) });
   }
-  let total = 0;
-  for (const [pid, value] of ticks) {
+  const ticks = new Map<number, number>();
+  let chromiumRssKiB = 0;
+  for (const [pid, value] of info) {
     for (let current: number | undefined = pid; current !== undefined && current > 1; current = parents.get(current)) {
       if (current === process.pid) {
-        total += value;
+        ticks.set(pid, value.ticks);
+        if (value.chromium) chromiumRssKiB += value.rss;
         break;
       }
     }
   }
-  return total * 10; // USER_HZ is 100 on Linux
+  return { ticks, chromiumRssKiB };
 }
 
 /** Runs `total` jobs with `concurrency` workers; returns latencies (ms), wall time and peak RSS. */
 async function measure(concurrency: number, total: number, job: () => Promise<void>): Promise<Measured> {
-  const cpuAtStart = await treeCpuMs();
+  const atStart = (await sampleTree()).ticks;
+  const lastSeen = new Map<number, number>(atStart);
   let peakKiB = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peakKiB = Math.max(peakKiB, await chromiumTreeRssKiB());
-      await new Promise((r) => setTimeout(r, 100));
+      const sample = await sampleTree();
+      peakKiB = Math.max(peakKiB, sample.chromiumRssKiB);
+      for (const [pid, value] of sample.ticks) lastSeen.set(pid, value);
+      await new Promise((r) => setTimeout(r, 50));
     }
   })();
   const latencies: number[] = [];
@@ -127,7 +108,11 @@ async function measure(concurrency: number, total: number, job: () => Promise<vo
   const wallMs = performance.now() - started;
   sampling = false;
   await sampler;
-  return { latencies, wallMs, peakKiB, cpuMs: (await treeCpuMs()) - cpuAtStart };
+  for (const [pid, value] of (await sampleTree()).ticks) lastSeen.set(pid, value);
+  let ticks = 0;
+  for (const [pid, value] of lastSeen) ticks += value - (atStart.get(pid) ?? 0);
+  // USER_HZ is 100 on Linux: one tick is 10 ms.
+  return { latencies, wallMs, peakKiB, cpuMs: ticks * 10 };
 }
 
 interface Measured {
@@ -251,13 +236,13 @@ const lines = [
   '',
   `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadAtEnd.toFixed(1)} (the host is shared: figures taken under load are not comparable with quiet-machine ones).`,
   '',
-  `Workload: ${VIEWPORT.width}×${VIEWPORT.height} PNG screenshots of a local page (127.0.0.1). Both modes use the same Chromium flags. The service is driven over HTTP (token, schema validation, SSRF guard and egress proxy all on); launch-per-request is a plain puppeteer-core script. Peak RSS is the sum over all Chromium processes of the run, sampled every 100 ms.`,
+  `Workload: ${VIEWPORT.width}×${VIEWPORT.height} PNG screenshots of a local page (127.0.0.1). Both modes use the same Chromium flags. The service is driven over HTTP (token, schema validation, SSRF guard and egress proxy all on); launch-per-request is a plain puppeteer-core script. Peak RSS is the largest sum over all Chromium processes of the run, sampled every 50 ms.`,
   '',
   '| mode | concurrency | requests | throughput (req/s) | p50 (ms) | p95 (ms) | peak Chromium RSS (MiB) | CPU per request (ms) |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.mode} | ${r.concurrency} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuPerRequestMs, 0)} |`),
   '',
-  'CPU per request: user + system time of the bench process and all its descendants (Chromium included), divided by requests; it does not depend on what else the host runs.',
+  'CPU per request: user + system time of the bench process and every process below it (Chromium and its helpers, sampled per process every 50 ms so that orphaned helpers count too), divided by requests. Unlike throughput, it hardly depends on what else the shared host runs.',
   '',
   '| concurrency | throughput ÷ launch (same flags) | throughput ÷ launch (--no-zygote) | CPU per request: launch (same flags) ÷ service |',
   '| ---: | ---: | ---: | ---: |',
