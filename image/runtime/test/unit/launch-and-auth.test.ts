@@ -6,7 +6,7 @@ import { authenticate } from '../../src/server/auth.js';
 import { toErrorResponse } from '../../src/server/http-errors.js';
 import { pickRequestId } from '../../src/server/request-handler.js';
 
-const browser = { executablePath: '/usr/bin/chromium', extraArgs: ['--lang=de'] };
+const browser = { executablePath: '/usr/bin/chromium', extraArgs: ['--lang=de'], zygote: 'auto' } as const;
 
 describe('chromiumArgs', () => {
   it('sends loopback through the egress proxy too, and keeps WebRTC on it', () => {
