@@ -40,23 +40,39 @@ describe.runIf(image)('the amd64 image', () => {
     expect(out).not.toMatch(/tslint/);
   });
 
-  it('runs a user TypeScript script from a mounted directory with tsx (ESM imports of the globals)', async () => {
+  // A bare .ts file in a directory without package.json is CommonJS to tsx (no top-level
+  // await); .mts, or "type": "module", is ESM. Both must find the global packages.
+  it.each([
+    ['script.ts', 'async function main(): Promise<void> {', '}\nvoid main();'],
+    ['script.mts', '', ''],
+  ])('runs a user TypeScript script (%s) from a mounted directory with tsx', async (file, open, close) => {
     await writeFile(
-      join(work, 'script.ts'),
+      join(work, file),
       [
         "import puppeteer from 'puppeteer-core';",
         "import _ from 'lodash';",
         "import { of } from 'rxjs';",
+        open,
         'const browser = await puppeteer.launch({ executablePath: process.env.PUPPETEER_EXECUTABLE_PATH });',
         'const page = await browser.newPage();',
         "await page.setContent('<title>typed</title>');",
         'const title: string = await page.title();',
         'of(title).subscribe((t) => console.log(_.upperCase(t)));',
         'await browser.close();',
+        close,
       ].join('\n'),
     );
-    const result = await docker.run(['run', '--rm', '--network', 'none', '-v', `${work}:/work`, image as string, 'tsx', 'script.ts']);
+    const result = await docker.run(['run', '--rm', '--network', 'none', '-v', `${work}:/work`, image as string, 'tsx', file]);
     expect(result.stdout.trim()).toBe('TYPED');
+  });
+
+  it('runs a plain CommonJS script with node, requiring the globals', async () => {
+    await writeFile(
+      join(work, 'script.cjs'),
+      "const puppeteer = require('puppeteer-core');\nrequire('source-map-support').install();\nconst puts = (s) => console.log(s);\n(async () => {\n  const browser = await puppeteer.launch({ executablePath: process.env.PUPPETEER_EXECUTABLE_PATH });\n  puts((await browser.version()).split('/')[0]);\n  await browser.close();\n})();\n",
+    );
+    const result = await docker.run(['run', '--rm', '--network', 'none', '-v', `${work}:/work`, image as string, 'node', 'script.cjs']);
+    expect(result.stdout.trim()).toMatch(/^(Headless)?Chrome$/);
   });
 
   it('type-checks a user script against the bundled puppeteer-core and @types/node', async () => {
