@@ -30,8 +30,6 @@ export interface ServiceConfig {
 export interface BrowserConfig {
   readonly executablePath: string;
   readonly extraArgs: readonly string[];
-  /** `off` keeps the image's --no-zygote on x86-64 too (see browserEnvironment). */
-  readonly zygote: 'auto' | 'off';
 }
 
 const intFrom = (name: string, min: number, max: number) =>
@@ -56,7 +54,6 @@ const rawSchema = z.object({
   BROWSE_DRAIN_TIMEOUT_MS: intFrom('BROWSE_DRAIN_TIMEOUT_MS', 0, 3_600_000).default(30_000),
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
   BROWSE_CHROMIUM_ARGS: z.string().default(''),
-  BROWSE_ZYGOTE: z.enum(['auto', 'off'], { error: 'BROWSE_ZYGOTE must be "auto" or "off"' }).default('auto'),
 });
 
 /** Settings by name, flags already merged over the environment (flags win). */
@@ -102,8 +99,7 @@ export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
 export function resolveBrowserConfig(source: ConfigSource): BrowserConfig {
   const executablePath = source['PUPPETEER_EXECUTABLE_PATH'] || '/usr/bin/chromium';
   const extraArgs = (source['BROWSE_CHROMIUM_ARGS'] ?? '').split(/\s+/).filter((arg) => arg !== '');
-  const zygote = source['BROWSE_ZYGOTE'] === 'off' ? 'off' : 'auto';
-  return Object.freeze({ executablePath, extraArgs: Object.freeze(extraArgs), zygote });
+  return Object.freeze({ executablePath, extraArgs: Object.freeze(extraArgs) });
 }
 
 function blankToUndefined(source: ConfigSource): Record<string, string | undefined> {

@@ -65,3 +65,17 @@ describe('in-image package set', () => {
     expect(rootPackage.devDependencies['puppeteer-core']).toBe(imagePackage.dependencies['puppeteer-core']);
   });
 });
+
+describe('Chromium launcher hook', () => {
+  const hook = readFileSync(join(imageDir(), 'chromium', 'container-flags.sh'), 'utf8');
+
+  it('is installed where Debian\'s launcher sources it, outside the apt layer', () => {
+    expect(dockerfile).toMatch(/^COPY chromium\/container-flags\.sh \/etc\/chromium\.d\/zz-container$/m);
+  });
+
+  it('adds --no-zygote only under emulation (or when forced), never unconditionally', () => {
+    expect(dockerfile).not.toMatch(/CHROMIUM_EXTRA_FLAGS="[^"]*--no-zygote/);
+    expect(hook).toMatch(/\/proc\/\$\$\/task/);
+    expect(hook).toMatch(/CHROMIUM_ZYGOTE:-auto/);
+  });
+});

@@ -5,7 +5,8 @@ import { UnavailableError } from '../errors.js';
 /**
  * Flags safe on every host this runs on: a container (where Debian's launcher adds the
  * same ones from CHROMIUM_EXTRA_FLAGS), a bare host, and arm64 under QEMU, where the
- * sandbox cannot work. `--no-zygote` is deliberately absent: see browserEnvironment.
+ * sandbox cannot work. `--no-zygote` is deliberately absent: in the image, the launcher hook
+ * adds it only under QEMU emulation, where the zygote aborts.
  */
 export const BASE_CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--no-sandbox',
@@ -65,20 +66,13 @@ export async function launchBrowser(options: LaunchOptions): Promise<Browser> {
 
 /**
  * The environment Chromium is launched with: the caller's, without the service's own
- * `BROWSE_*` settings (the token must not be readable from the browser's processes). On
- * x86-64 with `zygote: 'auto'` it also drops `--no-zygote` from the image's
- * CHROMIUM_EXTRA_FLAGS: that flag exists for arm64 under QEMU, where the zygote aborts,
- * and without the zygote every page pays for a fresh renderer exec (about a third of a
- * warm screenshot's time, measured). `zygote: 'off'` keeps it (amd64 under emulation).
+ * `BROWSE_*` settings (the token must not be readable from the browser's processes).
+ * Zygote handling is the image's: its launcher hook adds `--no-zygote` only under QEMU.
  */
-export function browserEnvironment(env: Readonly<Record<string, string | undefined>>, arch: string, zygote: 'auto' | 'off'): Record<string, string> {
+export function browserEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && !name.startsWith('BROWSE_')) out[name] = value;
-  }
-  const flags = out['CHROMIUM_EXTRA_FLAGS'];
-  if (flags !== undefined && arch === 'x64' && zygote === 'auto') {
-    out['CHROMIUM_EXTRA_FLAGS'] = flags.split(/\s+/).filter((flag) => flag !== '' && flag !== '--no-zygote').join(' ');
   }
   return out;
 }

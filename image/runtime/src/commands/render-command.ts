@@ -63,7 +63,7 @@ export function validate<Schema extends z.ZodType>(schema: Schema, options: unkn
  */
 export async function renderOnce<T>(browser: BrowserConfig, timeoutMs: number, signal: AbortSignal, render: (page: Page, context: NavigateContext) => Promise<T>): Promise<T> {
   const jobSignal = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);
-  const pool = new BrowserPool({ launch: ({ signal: launchSignal }) => launchBrowser({ browser, env: browserEnvironment(process.env, process.arch, browser.zygote), ...(launchSignal ? { signal: launchSignal } : {}) }), restartAfter: Number.MAX_SAFE_INTEGER, log: silentLogger });
+  const pool = new BrowserPool({ launch: ({ signal: launchSignal }) => launchBrowser({ browser, env: browserEnvironment(process.env), ...(launchSignal ? { signal: launchSignal } : {}) }), restartAfter: Number.MAX_SAFE_INTEGER, log: silentLogger });
   try {
     return await pool.withPage((page) => render(page, { signal: jobSignal }), jobSignal);
   } finally {

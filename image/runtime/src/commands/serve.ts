@@ -30,6 +30,6 @@ export async function serveCommand(argv: string[], env: ConfigSource): Promise<S
   }
   if (values['no-auth']) source['BROWSE_AUTH'] = 'off';
   const config = resolveServiceConfig(source);
-  const browserEnv = browserEnvironment(env, process.arch, config.browser.zygote);
+  const browserEnv = browserEnvironment(env);
   return startService(config, { log: createJsonLogger(), browserEnv });
 }

@@ -6,7 +6,7 @@ import { authenticate } from '../../src/server/auth.js';
 import { toErrorResponse } from '../../src/server/http-errors.js';
 import { pickRequestId } from '../../src/server/request-handler.js';
 
-const browser = { executablePath: '/usr/bin/chromium', extraArgs: ['--lang=de'], zygote: 'auto' } as const;
+const browser = { executablePath: '/usr/bin/chromium', extraArgs: ['--lang=de'] } as const;
 
 describe('chromiumArgs', () => {
   it('sends loopback through the egress proxy too, and keeps WebRTC on it', () => {
@@ -27,14 +27,8 @@ describe('browserEnvironment', () => {
   const env = { PATH: '/usr/bin', BROWSE_TOKEN: 'secret', BROWSE_PORT: '3000', CHROMIUM_EXTRA_FLAGS: '--no-sandbox --no-zygote --disable-sync' };
 
   it('keeps the service settings (the token) out of Chromium', () => {
-    const out = browserEnvironment(env, 'arm64', 'auto');
+    const out = browserEnvironment(env);
     expect(out).toEqual({ PATH: '/usr/bin', CHROMIUM_EXTRA_FLAGS: env.CHROMIUM_EXTRA_FLAGS });
-  });
-
-  it('drops --no-zygote on x86-64 only, unless told not to', () => {
-    expect(browserEnvironment(env, 'x64', 'auto')['CHROMIUM_EXTRA_FLAGS']).toBe('--no-sandbox --disable-sync');
-    expect(browserEnvironment(env, 'x64', 'off')['CHROMIUM_EXTRA_FLAGS']).toBe(env.CHROMIUM_EXTRA_FLAGS);
-    expect(browserEnvironment(env, 'arm64', 'auto')['CHROMIUM_EXTRA_FLAGS']).toBe(env.CHROMIUM_EXTRA_FLAGS);
   });
 });
 
