@@ -1,6 +1,6 @@
 import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, startPageServer, startTestService, waitFor, type PageServer, type TestService } from './support.js';
+import { TOKEN, startPageServer, startTestService, waitFor, type PageServer, type TestService, expectBrowsesTestPage } from './support.js';
 
 let pages: PageServer;
 let internal: PageServer;
@@ -38,13 +38,7 @@ describe('CDP proxy with a real puppeteer-core client', () => {
   it('works with the token in a header and the URL from /json/version', async () => {
     const version = (await (await svc.get('/json/version')).json()) as { webSocketDebuggerUrl: string };
     const browser = await puppeteer.connect({ browserWSEndpoint: version.webSocketDebuggerUrl, headers: { authorization: `Bearer ${TOKEN}` } });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${pages.origin}/page.html`);
-      expect(await page.title()).toBe('browse test');
-    } finally {
-      await browser.close();
-    }
+    await expectBrowsesTestPage(browser, pages.origin);
   });
 
   it('refuses connections without the token', async () => {

@@ -7,7 +7,7 @@ import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../../../../test/support/provided.js';
 import { freePort } from '../../../../test/support/registry.js';
-import { TOKEN, pngSize, startPageServer, waitFor, type PageServer } from './support.js';
+import { TOKEN, pngSize, startPageServer, waitFor, type PageServer, expectBrowsesTestPage } from './support.js';
 
 const run = promisify(execFile);
 const image = inject('images').amd64;
@@ -68,13 +68,7 @@ describe.skipIf(image === undefined)('browse in the amd64 image', () => {
 
   it('accepts a real puppeteer-core client over the CDP proxy', async () => {
     const browser = await puppeteer.connect({ browserWSEndpoint: `ws://127.0.0.1:${port}?token=${TOKEN}` });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${pages.origin}/page.html`);
-      expect(await page.title()).toBe('browse test');
-    } finally {
-      await browser.close();
-    }
+    await expectBrowsesTestPage(browser, pages.origin);
   });
 
   it('answers bad input, refused URLs, overflow and timeouts with the right 4xx/5xx', async () => {

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolveServiceConfig, type ConfigSource } from '../../src/config.js';
 import { createJsonLogger, type Logger } from '../../src/log.js';
 import { startService, type Service } from '../../src/server/service.js';
+import type { Browser } from 'puppeteer-core';
+import { expect } from 'vitest';
 import type { HostResolver } from '../../src/ssrf/guard.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -131,4 +133,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`never happened: ${what}`);
+}
+
+/** Opens the test page through a connected browser and checks it rendered; closes the browser. */
+export async function expectBrowsesTestPage(browser: Browser, origin: string): Promise<void> {
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/page.html`);
+    expect(await page.title()).toBe('browse test');
+  } finally {
+    await browser.close();
+  }
 }
