@@ -123,7 +123,7 @@ describe('buildspec-manifest.yml', () => {
     expect(commands).toMatch(/multiarch verify "\$INDEX_URI"/);
   });
 
-  it('derives per-arch sources from IMAGE_TAG (default latest), the index tag from MANIFEST_TAG, and pins digests when given', async () => {
+  it('derives per-arch sources from IMAGE_TAG (default MANIFEST_TAG, else latest), the index tag from MANIFEST_TAG, and pins digests when given', async () => {
     const base = { AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCOUNT_ID: '123456789012', IMAGE_REPO_NAME: 'multi-arch-test' };
     const repo = `${ecrRegistryHost('123456789012', 'us-east-1')}/multi-arch-test`;
     const names = ['SOURCE_AMD64', 'SOURCE_ARM64', 'INDEX_URI'];
@@ -136,6 +136,12 @@ describe('buildspec-manifest.yml', () => {
       SOURCE_AMD64: `127.0.0.1:5000/multi-arch-test:${perArchTag('v2', 'amd64')}`,
       SOURCE_ARM64: `127.0.0.1:5000/multi-arch-test:${perArchTag('v2', 'arm64')}`,
       INDEX_URI: '127.0.0.1:5000/multi-arch-test:stable',
+    });
+    // The manifest project started on its own with only MANIFEST_TAG joins that tag's images.
+    expect(await evaluate(manifest, { ...base, MANIFEST_TAG: 'v3' }, names)).toEqual({
+      SOURCE_AMD64: `${repo}:${perArchTag('v3', 'amd64')}`,
+      SOURCE_ARM64: `${repo}:${perArchTag('v3', 'arm64')}`,
+      INDEX_URI: `${repo}:v3`,
     });
     // A per-arch IMAGE_TAG (as the per-arch projects carry) still names both arches.
     expect((await evaluate(manifest, { ...base, IMAGE_TAG: perArchTag('rc1', 'amd64') }, ['SOURCE_ARM64']))['SOURCE_ARM64']).toBe(`${repo}:${perArchTag('rc1', 'arm64')}`);
