@@ -15,3 +15,15 @@ export { createDefaultCredentialResolver } from './registry/auth/default-resolve
 export { createEcrCredentialResolver } from './registry/auth/ecr.js';
 export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
 export { formatPlatform, parsePlatform, type Platform } from './oci/platform.js';
+export { DockerCli, type DockerEndpoint } from './docker/docker-cli.js';
+export { pushImage, type PushImageOptions, type PushedImage } from './docker/push-image.js';
+export { createLocalDockerBuilder, type LocalDockerBuilderOptions } from './build/local-docker.js';
+export { buildImages, type BuildImagesOptions, type BuiltImage } from './build/build-images.js';
+export { ensureBaseImages, baseImageTag, type BaseImage } from './base/base-image.js';
+export { resolveBase, parseBaseChoice, type BaseChoice } from './base/resolve-base.js';
+export { runSmokeTest, type SmokeTestOptions, type SmokeTestResult } from './smoke/run-smoke-test.js';
+export { checkHost, type HostCheck } from './host/host-checks.js';
+export { executePipeline, planFor, type ExecutePipelineOptions } from './pipeline/execute-pipeline.js';
+export type { PipelineReport, ArchReport } from './pipeline/report.js';
+export { loadConfig, resolveConfig } from './config/load-config.js';
+export type { PipelineConfig } from './config/schema.js';
