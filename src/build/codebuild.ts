@@ -8,6 +8,7 @@ import { BuildFailedError, CancelledError, MultiarchError, TimeoutError } from '
 import type { Builder, BuildRequest, BuildResult } from './builder.js';
 import { Backoff, callWithThrottleRetry, isThrottling, pause } from './codebuild-backoff.js';
 import { CodeBuildLogFollower } from './codebuild-logs.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export interface CodeBuildBuilderOptions {
   readonly client: CodeBuildClient;
@@ -184,7 +185,7 @@ function finished(project: string, build: Build, request: BuildRequest, started:
 
 async function stopBuild(client: CodeBuildClient, id: string, logFile: string, status: (d: string) => void): Promise<void> {
   // A fresh signal: the pipeline's has fired, but the stop request must still go out.
-  const signal = AbortSignal.timeout(30_000);
+  const signal = timeoutSignal(30_000);
   const backoff = new Backoff(500, 5_000);
   try {
     await callWithThrottleRetry(() => client.send(new StopBuildCommand({ id }), { abortSignal: signal }), backoff, signal);

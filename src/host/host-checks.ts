@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { DockerCli } from '../docker/docker-cli.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export interface HostCheck {
   readonly name: string;
@@ -46,7 +47,7 @@ export async function checkHost(options: HostCheckOptions): Promise<HostCheck[]>
   });
   const dockerUp = await options.docker.ping(options.signal);
   checks.push({ name: 'Docker engine reachable', ok: dockerUp, detail: options.docker.describe(), fix: 'start dockerd in the background' });
-  const registry = await fetch(`http://127.0.0.1:${options.registryPort}/v2/`, { signal: AbortSignal.timeout(2_000) }).then(
+  const registry = await fetch(`http://127.0.0.1:${options.registryPort}/v2/`, { signal: timeoutSignal(2_000) }).then(
     (r) => r.headers.get('docker-distribution-api-version') ?? `HTTP ${r.status}`,
     () => undefined,
   );

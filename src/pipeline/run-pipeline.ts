@@ -7,6 +7,7 @@ import { errorSummary, type ArchReport, type PipelineReport } from './report.js'
 import { runArch, type ArchBackend } from './run-arch.js';
 import type { RegistryServices, SmokeTester } from './services.js';
 import { withStepTimeout } from './step-signal.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export interface RunPipelineOptions {
   readonly plan: PipelinePlan;
@@ -47,7 +48,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const emit = options.emit ?? (() => undefined);
   const started = Date.now();
   const siblings = new AbortController();
-  const deadline = AbortSignal.timeout(plan.timeouts.pipeline);
+  const deadline = timeoutSignal(plan.timeouts.pipeline);
   const signal = AbortSignal.any([siblings.signal, deadline, ...(options.signal ? [options.signal] : [])]);
   const reports: ArchReport[] = plan.arches.map((a) => ({
     arch: a.arch,

@@ -1,4 +1,5 @@
 import { CancelledError, TimeoutError } from '../errors.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 /**
  * Runs one step under the pipeline's signal plus the step's own time limit, so a hung
@@ -6,7 +7,7 @@ import { CancelledError, TimeoutError } from '../errors.js';
  * than as a cancellation.
  */
 export async function withStepTimeout<T>(what: string, parent: AbortSignal, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const timeout = timeoutSignal(timeoutMs);
   const signal = AbortSignal.any([parent, timeout]);
   try {
     const result = await work(signal);

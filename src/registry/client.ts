@@ -7,6 +7,7 @@ import { AuthError, DigestMismatchError, NotFoundError, RegistryError, registryE
 import type { HttpRequest, HttpResponse } from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { createBaseTransport, type Transport } from './transport.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export interface RegistryClientOptions {
   /** Registry host as in references (`host[:port]`; `docker.io` means Docker Hub). */
@@ -219,7 +220,7 @@ export class RegistryClient {
       const https = `https://${this.apiHost}`;
       if (!this.allowHttp) return https;
       try {
-        const probeSignal = signal ? AbortSignal.any([signal, AbortSignal.timeout(3_000)]) : AbortSignal.timeout(3_000);
+        const probeSignal = signal ? AbortSignal.any([signal, timeoutSignal(3_000)]) : timeoutSignal(3_000);
         await this.base.send({ method: 'GET', url: `${https}/v2/`, signal: probeSignal });
         return https;
       } catch (error) {

@@ -3,6 +3,7 @@ import { CancelledError } from '../errors.js';
 import { TransportError } from './errors.js';
 import type { HttpRequest, HttpResponse, Sender } from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export const USER_AGENT = 'puppeteer-multiarch/0.1';
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
@@ -65,7 +66,7 @@ export function createBaseTransport(options: BaseTransportOptions = {}): Transpo
   const userAgent = options.userAgent ?? USER_AGENT;
 
   async function once(req: HttpRequest, url: string, headers: Record<string, string>): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const timeout = timeoutSignal(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     try {
       const response = await undiciRequest(url, {

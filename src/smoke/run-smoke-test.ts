@@ -7,6 +7,7 @@ import type { DockerCli } from '../docker/docker-cli.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 import { smokeTestDir } from '../project-paths.js';
 import { validatePdf, validateScreenshot, type ArtifactCheck } from './validate-artifacts.js';
+import { timeoutSignal } from '../timeout-signal.js';
 
 export interface SmokeTestOptions {
   readonly docker: DockerCli;
@@ -54,7 +55,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
   // the container writes as uid 1000, which does not own this root-created directory
   await chmod(outDir, 0o777);
   const name = `multiarch-smoke-${options.arch}-${randomBytes(4).toString('hex')}`;
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const timeout = timeoutSignal(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
     const run = await options.docker.run(

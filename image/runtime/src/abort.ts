@@ -25,3 +25,16 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, what: str
     );
   });
 }
+
+/**
+ * Like `AbortSignal.timeout(ms)`, but safe inside `AbortSignal.any([...])`: Node holds the
+ * sources of a composite signal weakly, and a bare `AbortSignal.timeout` nothing else
+ * references can be garbage-collected before it fires, so the request never times out
+ * (seen in tests: a 1 s job timeout waited for the 180 s protocol timeout). The pending
+ * timer keeps this controller alive until it fires; `unref` keeps the process free to exit.
+ */
+export function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms).unref();
+  return controller.signal;
+}

@@ -9,6 +9,7 @@ import { BadRequestError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { NavigateContext } from '../render/navigate.js';
 import { describeIssues } from '../render/options.js';
+import { timeoutSignal } from '../abort.js';
 
 /** Flags every render command shares, as parsed by node:util parseArgs. */
 export const NAVIGATION_FLAGS = {
@@ -62,7 +63,7 @@ export function validate<Schema extends z.ZodType>(schema: Schema, options: unkn
  * own user asks for) and closes it, whatever happens.
  */
 export async function renderOnce<T>(browser: BrowserConfig, timeoutMs: number, signal: AbortSignal, render: (page: Page, context: NavigateContext) => Promise<T>): Promise<T> {
-  const jobSignal = AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]);
+  const jobSignal = AbortSignal.any([timeoutSignal(timeoutMs), signal]);
   const pool = new BrowserPool({ launch: ({ signal: launchSignal }) => launchBrowser({ browser, env: browserEnvironment(process.env), ...(launchSignal ? { signal: launchSignal } : {}) }), restartAfter: Number.MAX_SAFE_INTEGER, log: silentLogger });
   try {
     return await pool.withPage((page) => render(page, { signal: jobSignal }), jobSignal);

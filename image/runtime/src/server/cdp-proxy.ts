@@ -8,6 +8,7 @@ import type { Limiter } from '../limiter.js';
 import type { Logger } from '../log.js';
 import { authenticate } from './auth.js';
 import { toErrorResponse } from './http-errors.js';
+import { timeoutSignal } from '../abort.js';
 
 export interface CdpProxyDeps {
   readonly config: ServiceConfig;
@@ -55,7 +56,7 @@ export class CdpProxy {
     }
     const gone = new AbortController();
     socket.once('close', () => gone.abort(new UnavailableError('the client went away')));
-    const admission = AbortSignal.any([AbortSignal.timeout(this.#deps.config.timeoutMs), gone.signal]);
+    const admission = AbortSignal.any([timeoutSignal(this.#deps.config.timeoutMs), gone.signal]);
     this.#deps.limiter
       .run(() => this.#session(request, socket, head, admission, log), admission)
       .catch((error: unknown) => {

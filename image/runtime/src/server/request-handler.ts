@@ -7,6 +7,7 @@ import { authenticate } from './auth.js';
 import { readJsonBody } from './body.js';
 import { toErrorResponse } from './http-errors.js';
 import type { Route, RouteResult, ServiceState } from './route.js';
+import { timeoutSignal } from '../abort.js';
 
 export interface RequestHandlerDeps {
   readonly state: ServiceState;
@@ -79,7 +80,7 @@ async function runBrowserRoute(deps: RequestHandlerDeps, route: Extract<Route, {
     if (!response.writableFinished) gone.abort(new UnavailableError('the client closed the connection'));
   });
   // One signal bounds the whole request, queue wait included.
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), gone.signal]);
+  const signal = AbortSignal.any([timeoutSignal(timeoutMs), gone.signal]);
   return limiter.run(() => pool.withPage((page) => route.render(page, body, { guard: deps.guard, signal }), signal), signal);
 }
 

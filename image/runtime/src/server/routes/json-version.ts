@@ -1,4 +1,5 @@
 import type { PlainRoute } from '../route.js';
+import { timeoutSignal } from '../../abort.js';
 
 /**
  * `GET /json/version` — what Chromium's own endpoint says, with `webSocketDebuggerUrl`
@@ -10,7 +11,7 @@ export const jsonVersionRoute: PlainRoute = {
   path: '/json/version',
   auth: true,
   handle: async (state, request) => {
-    const browser = await state.pool.browser(AbortSignal.timeout(state.config.timeoutMs));
+    const browser = await state.pool.browser(timeoutSignal(state.config.timeoutMs));
     // The warm browser speaks CDP over a pipe (no port to fetch /json/version from), so
     // build the same document from Browser.getVersion.
     const session = await browser.target().createCDPSession();
