@@ -1,28 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { baseImageTag } from '../../../src/base/base-image.js';
-import { main } from '../../../src/cli/main.js';
 import { DockerCli } from '../../../src/docker/docker-cli.js';
 import { inspectLocalImage } from '../../../src/docker/image-inspect.js';
 import { imageDir } from '../../../src/project-paths.js';
 import '../../support/provided.js';
+import { runCli } from '../../support/run-cli.js';
 
 const docker = new DockerCli();
-
-async function capture(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += c.toString()), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += c.toString()), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe.runIf(inject('images').amd64)('multiarch build (CLI, warm cache)', () => {
   afterAll(async () => {
@@ -30,7 +17,7 @@ describe.runIf(inject('images').amd64)('multiarch build (CLI, warm cache)', () =
   });
 
   it('builds the per-arch tag with the original naming and the right architecture', async () => {
-    const { code, stdout, stderr } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--progress', 'plain', '--json']);
+    const { code, stdout, stderr } = await runCli(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--progress', 'plain', '--json']);
     expect(stderr).toMatch(/\[amd64\] build: building multiarch-cli-test:v9-amd64/);
     expect(code).toBe(0);
     const [row] = JSON.parse(stdout) as { arch: string; tag: string; log: string }[];
@@ -39,7 +26,7 @@ describe.runIf(inject('images').amd64)('multiarch build (CLI, warm cache)', () =
   });
 
   it('honours a per-arch tag template', async () => {
-    const { code } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--arch-tag', '{arch}-{tag}', '--progress', 'none']);
+    const { code } = await runCli(['build', '--arch', 'amd64', '--base', 'local', '--repo', 'multiarch-cli-test', '--tag', 'v9', '--arch-tag', '{arch}-{tag}', '--progress', 'none']);
     expect(code).toBe(0);
     expect(await inspectLocalImage(docker, 'multiarch-cli-test:amd64-v9')).toBeDefined();
   });
@@ -63,7 +50,7 @@ describe('build failures', () => {
   it('exits 3 with the log path when the Dockerfile fails', async () => {
     context = await mkdtemp(join(tmpdir(), 'failing-context-'));
     await writeFile(join(context, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo deliberately failing >&2 && exit 42\n');
-    const { code, stderr } = await capture(['build', '--arch', 'amd64', '--base', 'local', '--context', context, '--repo', 'multiarch-fail-test', '--progress', 'none']);
+    const { code, stderr } = await runCli(['build', '--arch', 'amd64', '--base', 'local', '--context', context, '--repo', 'multiarch-fail-test', '--progress', 'none']);
     expect(code).toBe(3);
     expect(stderr).toMatch(/^multiarch: error: building multiarch-fail-test:latest-amd64 for linux\/amd64 failed: .*full log: .*build-amd64\.log\)$/m);
   });

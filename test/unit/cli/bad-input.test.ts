@@ -1,17 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/run-cli.js';
 
 describe('CLI bad input', () => {
-  let stderr: string;
-  beforeEach(() => {
-    stderr = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += chunk.toString();
-      return true;
-    });
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   it.each([
     [['build', '--arch', 'sparc', '--base', 'public'], /unknown architecture "sparc"/],
     [['build', '--arch', 'amd64', '--arch-tag', '{tag}', '--base', 'public'], /must contain \{tag\} and \{arch\}/],
@@ -19,7 +9,7 @@ describe('CLI bad input', () => {
     [['build', '--arch', 'amd64', '--ca-bundle', '/nonexistent/ca.pem', '--base', 'public'], /CA bundle \/nonexistent\/ca.pem does not exist/],
     [['test', 'some-image', '--arch', 'mips'], /unknown architecture "mips"/],
   ])('multiarch %j exits 2 with one clear line', async (argv, message) => {
-    const code = await main(argv);
+    const { code, stderr } = await runCli(argv);
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -28,6 +18,6 @@ describe('CLI bad input', () => {
   });
 
   it('exits 2 on an unknown command', async () => {
-    expect(await main(['frobnicate'])).toBe(2);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
   });
 });

@@ -1,17 +1,12 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/run-cli.js';
 
 async function configJson(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await main(['config', '--json', ...argv]);
-  return { code, out };
+  const { code, stdout } = await runCli(['config', '--json', ...argv]);
+  return { code, out: stdout };
 }
 
 describe('--builder', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it('without arch= applies to every arch (the Jenkinsfile form)', async () => {
     const { code, out } = await configJson(['--builder', 'codebuild', '--account-id', '123456789012']);
     expect(code).toBe(0);
