@@ -13,7 +13,7 @@ import { resolveBase } from '../src/base/resolve-base.js';
 import { imageBuildRequest, SYSTEM_CA_BUNDLE } from '../src/build/image-build-request.js';
 import { createLocalDockerBuilder } from '../src/build/local-docker.js';
 import { readSourceMetadata } from '../src/build/source-metadata.js';
-import { formatBytes } from '../src/cli/format.js';
+import { formatBytes } from '../src/format.js';
 import { DockerCli } from '../src/docker/docker-cli.js';
 import { inspectLocalImage } from '../src/docker/image-inspect.js';
 import { pushImage } from '../src/docker/push-image.js';

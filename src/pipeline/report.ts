@@ -1,5 +1,6 @@
 import type { Arch } from '../arch.js';
 import { MultiarchError, type ErrorCode } from '../errors.js';
+import { formatBytes, formatDuration, formatTable } from '../format.js';
 
 export type StepName = 'build' | 'smoke-test' | 'push' | 'verify';
 export type ArchStatus = 'published' | 'failed' | 'cancelled' | 'pending';
@@ -42,14 +43,8 @@ export function errorSummary(error: unknown): { code: ErrorCode; message: string
   return error instanceof MultiarchError ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
-}
-
-function bytes(n: number | undefined): string {
-  if (n === undefined) return '-';
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
-}
+const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : formatDuration(ms));
+const bytes = (n: number | undefined): string => (n === undefined ? '-' : formatBytes(n));
 
 /** The human summary printed after a run (the `--json` form is the report itself). */
 export function formatReport(report: PipelineReport): string {
@@ -58,9 +53,7 @@ export function formatReport(report: PipelineReport): string {
     a.arch, a.builder, a.status, a.digest ? a.digest.slice(0, 19) : '-', bytes(a.sizeBytes),
     seconds(a.steps.build), seconds(a.steps['smoke-test']), seconds(a.steps.push), seconds(a.durationMs),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  const out = [line(header), ...rows.map(line), ''];
+  const out = [formatTable(header, rows), ''];
   if (report.status === 'published') {
     out.push(`published ${report.target}@${report.digest ?? '?'} in ${seconds(report.durationMs)} (index ${seconds(report.indexMs)})`);
   } else {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseArchList } from '../../arch.js';
-import { formatDuration, formatTable, timestamped } from '../format.js';
+import { formatDuration, formatTable, timestamped } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
 export function register(program: Command): void {

@@ -4,7 +4,7 @@ import { inspectLocalImage } from '../../docker/image-inspect.js';
 import { projectRoot } from '../../project-paths.js';
 import { createProgress } from '../../progress/create-progress.js';
 import { addImageBuildOptions, resolveImageBuildOptions, runLogDir } from '../build-options.js';
-import { formatBytes, formatDuration, formatTable } from '../format.js';
+import { formatBytes, formatDuration, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { bridgeBuildEvents } from '../progress-bridge.js';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatPlatform } from '../../oci/platform.js';
 import { formatReport } from '../../pipeline/report.js';
 import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { parseArchList } from '../../arch.js';
 

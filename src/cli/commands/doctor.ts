@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { HostSetupError } from '../../errors.js';
-import { formatTable } from '../format.js';
+import { formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
 export function register(program: Command): void {

@@ -4,7 +4,7 @@ import { BadInputError, ConfigError } from '../../errors.js';
 import type { CreateIndexResult } from '../../index/create-index.js';
 import { parseAnnotations } from '../../oci/build-index.js';
 import { formatPlatform } from '../../oci/platform.js';
-import { formatTable } from '../format.js';
+import { formatTable } from '../../format.js';
 import { formatReference, parseReference, parseTag } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { InspectResult } from '../../index/inspect-index.js';
 import { formatPlatform } from '../../oci/platform.js';
-import { formatTable } from '../format.js';
+import { formatTable } from '../../format.js';
 import { parseReference } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 

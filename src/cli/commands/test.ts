@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseArch } from '../../arch.js';
 import { SmokeTestFailedError } from '../../errors.js';
-import { formatDuration, formatTable } from '../format.js';
+import { formatDuration, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 
 export function register(program: Command): void {

@@ -1,3 +1,4 @@
+/** Plain-text formatting shared by the CLI and the library's human-readable reports. */
 /** Plain-text table: columns padded to the widest cell; no colour, so logs stay clean. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -22,10 +23,6 @@ export function formatDuration(ms: number): string {
   const seconds = ms / 1000;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
-
-export function shortDigest(digest: string): string {
-  return digest.replace(/^sha256:/, 'sha256:').slice(0, 19);
 }
 
 /** `[12:03:04] amd64  message` — the line format used when stdout is not a TTY. */
