@@ -31,15 +31,10 @@ const metadata = await readSourceMetadata(projectRoot());
 const base = await resolveBase('local', { docker, arches, stateDir });
 const builder = createLocalDockerBuilder({ docker });
 
-async function timeBuild(arch: Arch, tag: string, contextDir: string, extra: string[] = []): Promise<number> {
+async function timeBuild(arch: Arch, tag: string, contextDir: string, options: { noCache?: boolean } = {}): Promise<number> {
   const started = Date.now();
   const request = imageBuildRequest({ arch, tag, contextDir, ...base.args[arch], caBundle: SYSTEM_CA_BUNDLE, metadata, logFile: join(logDir, `${tag.replace(/[:/]/g, '_')}.log`) });
-  if (extra.length === 0) {
-    await builder.build(request);
-  } else {
-    const buildArgs = Object.entries(request.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-    await docker.run(['build', '--progress=plain', '--platform', `linux/${arch}`, ...extra, ...buildArgs, '--secret', `id=ca,src=${SYSTEM_CA_BUNDLE}`, '-t', tag, contextDir], { logFile: request.logFile });
-  }
+  await builder.build({ ...request, ...(options.noCache ? { noCache: true } : {}) });
   return Date.now() - started;
 }
 
@@ -60,7 +55,7 @@ const rows: string[] = [];
 const sizeRows: string[] = [];
 for (const arch of arches) {
   const tag = `bench-ours:${arch}`;
-  const cold = skipCold ? undefined : await timeBuild(arch, tag, imageDir(), ['--no-cache']);
+  const cold = skipCold ? undefined : await timeBuild(arch, tag, imageDir(), { noCache: true });
   const warm = await timeBuild(arch, tag, imageDir());
   // A change only the runtime (last layers) sees: a copy of the context with one source edited.
   const changed = await mkdtemp(join(tmpdir(), 'bench-context-'));

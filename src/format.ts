@@ -30,3 +30,9 @@ export function timestamped(prefix: string, message: string): string {
   const time = new Date().toISOString().slice(11, 19);
   return `[${time}] ${prefix.padEnd(6)} ${message}`;
 }
+
+/** The last non-empty line of command output, cut to `max` characters, for one-line errors. */
+export function lastLine(text: string, max = 300): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.at(-1)?.slice(0, max) ?? '(no output)';
+}

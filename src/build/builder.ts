@@ -11,6 +11,8 @@ export interface BuildRequest {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** BuildKit secrets (`--secret id=…,src=…`), e.g. a CA bundle for TLS-intercepting proxies. */
   readonly secrets?: readonly { readonly id: string; readonly src: string }[];
+  /** Ignore the layer cache (cold-build measurements, suspected cache poisoning). */
+  readonly noCache?: boolean;
   /** Every line of the builder's output is appended here; kept for failures. */
   readonly logFile: string;
   readonly signal?: AbortSignal;

@@ -8,6 +8,11 @@ import type { SourceMetadata } from './source-metadata.js';
 /** The system CA bundle handed to the build (npm behind TLS interception needs it). */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
+/** The system bundle when this host has one: what builds get unless told otherwise. */
+export function defaultCaBundle(): string | undefined {
+  return existsSync(SYSTEM_CA_BUNDLE) ? SYSTEM_CA_BUNDLE : undefined;
+}
+
 export interface ImageBuildSettings {
   readonly arch: Arch;
   readonly tag: string;

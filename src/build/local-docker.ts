@@ -31,6 +31,7 @@ export function createLocalDockerBuilder(options: LocalDockerBuilderOptions): Bu
       const args = ['build', '--progress=plain', '--platform', dockerPlatform(request.arch), '-f', request.dockerfile, '-t', request.tag];
       for (const [key, value] of Object.entries(request.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const secret of request.secrets ?? []) args.push('--secret', `id=${secret.id},src=${secret.src}`);
+      if (request.noCache) args.push('--no-cache');
       args.push(request.contextDir);
       try {
         await docker.run(args, {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parseArchList, type Arch } from '../arch.js';
 import { BadInputError } from '../errors.js';
 import { parseBaseChoice, type BaseChoice } from '../base/resolve-base.js';
-import { DEFAULT_ARCH_TAG_TEMPLATE, SYSTEM_CA_BUNDLE } from '../build/image-build-request.js';
+import { DEFAULT_ARCH_TAG_TEMPLATE, defaultCaBundle, SYSTEM_CA_BUNDLE } from '../build/image-build-request.js';
 import { imageDir } from '../project-paths.js';
 
 /** Image-build options shared by `build` and `demo`. */
@@ -34,7 +34,7 @@ export function addImageBuildOptions(command: Command, defaults: { base: string 
 
 export function resolveImageBuildOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ImageBuildCliOptions {
   const caFlag = raw['caBundle'];
-  const caBundle = caFlag === false ? undefined : typeof caFlag === 'string' ? resolve(caFlag) : existsSync(SYSTEM_CA_BUNDLE) ? SYSTEM_CA_BUNDLE : undefined;
+  const caBundle = caFlag === false ? undefined : typeof caFlag === 'string' ? resolve(caFlag) : defaultCaBundle();
   if (caBundle && !existsSync(caBundle)) {
     throw new BadInputError(`CA bundle ${caBundle} does not exist: pass an existing PEM file to --ca-bundle, or --no-ca-bundle`);
   }

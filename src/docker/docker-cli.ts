@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CancelledError, MultiarchError } from '../errors.js';
+import { lastLine } from '../format.js';
 
 /** How to reach a Docker engine: the local socket by default, or `DOCKER_HOST`/a context. */
 export interface DockerEndpoint {
@@ -40,11 +41,6 @@ export class DockerCommandError extends MultiarchError {
   ) {
     super('INTERNAL', `docker ${args.slice(0, 2).join(' ')} exited ${exitCode}: ${lastLine(outputTail)}`);
   }
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter(Boolean);
-  return lines.at(-1)?.slice(0, 300) ?? '(no output)';
 }
 
 function defaultBin(): string {
@@ -86,7 +82,6 @@ export class DockerCli {
       env,
       input: options.input,
       reject: false,
-      all: true,
       cancelSignal: options.signal,
       // give docker a moment to clean up (e.g. remove a --rm container) before SIGKILL
       forceKillAfterDelay: 5_000,

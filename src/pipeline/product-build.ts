@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Arch } from '../arch.js';
 import { resolveBase, type BaseChoice } from '../base/resolve-base.js';
-import { imageBuildRequest, SYSTEM_CA_BUNDLE } from '../build/image-build-request.js';
+import { defaultCaBundle, imageBuildRequest } from '../build/image-build-request.js';
 import { readSourceMetadata } from '../build/source-metadata.js';
 import type { PipelinePlan } from './plan.js';
 import type { ArchBackend } from './run-arch.js';
@@ -27,7 +26,7 @@ export async function productBuildInputs(options: {
   readonly onStatus?: (arch: Arch, message: string) => void;
 }): Promise<ProductBuildInputs> {
   const metadata = await readSourceMetadata(options.projectDir);
-  const caBundle = existsSync(SYSTEM_CA_BUNDLE) ? SYSTEM_CA_BUNDLE : undefined;
+  const caBundle = defaultCaBundle();
   const buildArgs: ProductBuildInputs['buildArgs'] = {};
   const secrets: ProductBuildInputs['secrets'] = {};
   for (const arch of options.plan.arches) {

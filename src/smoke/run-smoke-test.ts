@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { dockerPlatform, type Arch } from '../arch.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import { CancelledError, TimeoutError } from '../errors.js';
+import { lastLine } from '../format.js';
 import { smokeTestDir } from '../project-paths.js';
 import { validatePdf, validateScreenshot, type ArtifactCheck } from './validate-artifacts.js';
 import { timeoutSignal } from '../timeout-signal.js';
@@ -110,8 +111,4 @@ function parseReport(stdout: string): InImageReport | undefined {
   } catch {
     return undefined;
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.slice(0, 300) ?? '(no output)';
 }
