@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ARCHES } from '../arch.js';
 import { ConfigError } from '../errors.js';
 
 /** A partial config from one source: dotted field path → value and where it came from. */
@@ -38,12 +39,20 @@ export function parseAssignments(items: readonly string[], what: string): Record
 }
 
 /**
+ * Builder choices: `arm64=codebuild` for one arch, or a bare spec (`codebuild`,
+ * `ssh://me@box`) for every arch; later items win, so `codebuild,amd64=local` works.
+ */
+export function parseBuilderAssignments(items: readonly string[], what: string): Record<string, string> {
+  return parseAssignments(items.flatMap((item) => (/^[a-z0-9]+=/i.test(item) ? [item] : ARCHES.map((arch) => `${arch}=${item}`))), what);
+}
+
+/**
  * The environment variables the original buildspec used keep their meaning (IMAGE_TAG is
  * the tag published; IMAGE_ARCH the arch or comma list built); MULTIARCH_* cover the rest.
  */
 export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const e = (name: string): readonly [string | undefined, string] => [env[name] || undefined, name];
-  const builders = env['MULTIARCH_BUILDERS'] ? parseAssignments(env['MULTIARCH_BUILDERS'].split(','), 'MULTIARCH_BUILDERS') : undefined;
+  const builders = env['MULTIARCH_BUILDERS'] ? parseBuilderAssignments(env['MULTIARCH_BUILDERS'].split(','), 'MULTIARCH_BUILDERS') : undefined;
   const region = env['AWS_DEFAULT_REGION'] ? e('AWS_DEFAULT_REGION') : e('AWS_REGION');
   const hasKeys = Boolean(env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']);
   return layerFrom({

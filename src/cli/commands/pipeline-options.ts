@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ARCHES } from '../../arch.js';
-import { parseAssignments, layerFrom, type ConfigLayer } from '../../config/sources.js';
+import { parseAssignments, parseBuilderAssignments, layerFrom, type ConfigLayer } from '../../config/sources.js';
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -43,9 +42,7 @@ export function addPipelineConfigOptions(command: Command): Command {
 export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
   const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
-  // `--builder codebuild` (no `arch=`) picks that builder for every arch
-  const builderItems = list('builder').flatMap((item) => (/^[a-z0-9]+=/i.test(item) ? [item] : ARCHES.map((arch) => `${arch}=${item}`)));
-  const builders = builderItems.length ? parseAssignments(builderItems, '--builder') : undefined;
+  const builders = list('builder').length ? parseBuilderAssignments(list('builder'), '--builder') : undefined;
   const buildArgs = list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined;
   const secrets = list('secret').length ? Object.entries(parseAssignments(list('secret'), '--secret')).map(([id, src]) => ({ id, src })) : undefined;
   const smokeCommand = str('smokeCommand');

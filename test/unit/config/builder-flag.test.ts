@@ -18,4 +18,10 @@ describe('--builder', () => {
     expect(code).toBe(0);
     expect(JSON.parse(out).builders).toEqual({ amd64: 'remote:ssh://builder@host', arm64: 'codebuild' });
   });
+
+  it('MULTIARCH_BUILDERS takes the same forms as the flag', async () => {
+    const { code, stdout } = await runCli(['config', '--json', '--account-id', '123456789012'], { MULTIARCH_BUILDERS: 'codebuild,amd64=local', MULTIARCH_CONFIG: undefined });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).builders).toEqual({ amd64: 'local', arm64: 'codebuild' });
+  });
 });
