@@ -1,12 +1,12 @@
 /** Library entry point: the same operations the `multiarch` CLI runs. */
 export * from './errors.js';
 export * from './arch.js';
-export type { Builder, BuildRequest, BuildResult } from './build/builder.js';
-export { createIndex, type CreateIndexOptions, type CreateIndexResult } from './index/create-index.js';
-export { inspectImage, type InspectResult, type InspectedEntry } from './index/inspect-index.js';
-export { verifyImage, VerifyFailedError, type VerifyImageOptions, type VerifyReport, type VerifyCheck } from './index/verify-image.js';
-export { resolveDigest, resolveImageSize, type ResolvedDigest } from './index/resolve-digest.js';
-export type { RegistryAccessOptions } from './index/registry-access.js';
+export type { Builder, BuildRequest, BuildResult } from './builders/builder.js';
+export { createIndex, type CreateIndexOptions, type CreateIndexResult } from './registry-verbs/create-index.js';
+export { inspectImage, type InspectResult, type InspectedEntry } from './registry-verbs/inspect-index.js';
+export { verifyImage, VerifyFailedError, type VerifyImageOptions, type VerifyReport, type VerifyCheck } from './registry-verbs/verify-image.js';
+export { resolveDigest, resolveImageSize, type ResolvedDigest } from './registry-verbs/resolve-digest.js';
+export type { RegistryAccessOptions } from './registry-verbs/registry-access.js';
 export { RegistryClient, type RegistryClientOptions } from './registry/client.js';
 export { RegistryError, NotFoundError, AuthError, DigestMismatchError } from './registry/errors.js';
 export type { CredentialResolver, RegistryCredential } from './registry/auth/credentials.js';
@@ -17,8 +17,8 @@ export { parseReference, formatReference, type ImageReference } from './oci/refe
 export { formatPlatform, parsePlatform, type Platform } from './oci/platform.js';
 export { DockerCli, type DockerEndpoint } from './docker/docker-cli.js';
 export { pushImage, type PushImageOptions, type PushedImage } from './docker/push-image.js';
-export { createLocalDockerBuilder, type LocalDockerBuilderOptions } from './build/local-docker.js';
-export { buildImages, type BuildImagesOptions, type BuiltImage } from './build/build-images.js';
+export { createLocalDockerBuilder, type LocalDockerBuilderOptions } from './builders/local-docker.js';
+export { buildImages, type BuildImagesOptions, type BuiltImage } from './builders/build-images.js';
 export { ensureBaseImages, baseImageTag, type BaseImage } from './base/base-image.js';
 export { resolveBase, parseBaseChoice, type BaseChoice } from './base/resolve-base.js';
 export { runSmokeTest, type SmokeTestOptions, type SmokeTestResult } from './smoke/run-smoke-test.js';

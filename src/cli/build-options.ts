@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parseArchList, type Arch } from '../arch.js';
 import { BadInputError } from '../errors.js';
 import { parseBaseChoice, type BaseChoice } from '../base/resolve-base.js';
-import { DEFAULT_ARCH_TAG_TEMPLATE, defaultCaBundle, SYSTEM_CA_BUNDLE } from '../build/image-build-request.js';
+import { DEFAULT_ARCH_TAG_TEMPLATE, defaultCaBundle, SYSTEM_CA_BUNDLE } from '../builders/image-build-request.js';
 import { imageDir } from '../project-paths.js';
 
 /** Image-build options shared by `build` and `demo`. */

@@ -1,4 +1,4 @@
-import type { BuildEvent } from '../build/build-images.js';
+import type { BuildEvent } from '../builders/build-images.js';
 import type { ProgressRenderer } from '../progress/events.js';
 
 /** Feeds build events into the shared progress display (rows per arch). */

@@ -1,7 +1,7 @@
 import { parseArchList } from '../arch.js';
 import { resolveConfig } from '../config/load-config.js';
 import { MultiarchError } from '../errors.js';
-import { inspectImage, type InspectResult } from '../index/inspect-index.js';
+import { inspectImage, type InspectResult } from '../registry-verbs/inspect-index.js';
 import { executePipeline } from '../pipeline/execute-pipeline.js';
 import type { PipelineReport } from '../pipeline/report.js';
 import type { ProgressEvent } from '../progress/events.js';

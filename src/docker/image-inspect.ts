@@ -1,4 +1,6 @@
 import type { DockerCli } from './docker-cli.js';
+import { HostSetupError } from '../errors.js';
+import { lastLine } from '../format.js';
 
 /** The fields of `docker image inspect` this project reads. */
 export interface LocalImageInfo {
@@ -12,9 +14,16 @@ export interface LocalImageInfo {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/**
+ * `undefined` only when the engine says the image does not exist; any other failure
+ * (engine unreachable, permission denied) throws, so it is never mistaken for "missing".
+ */
 export async function inspectLocalImage(docker: DockerCli, image: string, signal?: AbortSignal): Promise<LocalImageInfo | undefined> {
   const result = await docker.run(['image', 'inspect', image], { reject: false, ...(signal ? { signal } : {}) });
-  if (result.exitCode !== 0) return undefined;
+  if (result.exitCode !== 0) {
+    if (/no such (image|object)/i.test(result.stderr)) return undefined;
+    throw new HostSetupError(`docker image inspect ${image} on ${docker.describe()} failed: ${lastLine(result.stderr || result.stdout)}`);
+  }
   const [raw] = JSON.parse(result.stdout) as Array<{
     Id: string;
     Os: string;

@@ -1,9 +1,9 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { Arch } from '../arch.js';
-import { createCodeBuildBuilder } from '../build/codebuild.js';
-import { createLocalDockerBuilder } from '../build/local-docker.js';
-import { createRemoteDockerBuilder } from '../build/remote-docker.js';
+import { createCodeBuildBuilder } from '../builders/codebuild.js';
+import { createLocalDockerBuilder } from '../builders/local-docker.js';
+import { createRemoteDockerBuilder } from '../builders/remote-docker.js';
 import type { PipelineConfig } from '../config/schema.js';
 import { DockerCli } from '../docker/docker-cli.js';
 import type { ProgressEvent } from '../progress/events.js';

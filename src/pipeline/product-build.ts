@@ -1,7 +1,7 @@
 import type { Arch } from '../arch.js';
 import { resolveBase, type BaseChoice } from '../base/resolve-base.js';
-import { defaultCaBundle, imageBuildRequest } from '../build/image-build-request.js';
-import { readSourceMetadata } from '../build/source-metadata.js';
+import { defaultCaBundle, imageBuildRequest } from '../builders/image-build-request.js';
+import { readSourceMetadata } from '../builders/source-metadata.js';
 import type { PipelinePlan } from './plan.js';
 import type { ArchBackend } from './run-arch.js';
 

@@ -1,6 +1,6 @@
-import { createIndex } from '../index/create-index.js';
-import { resolveDigest, resolveImageSize } from '../index/resolve-digest.js';
-import { verifyImage } from '../index/verify-image.js';
+import { createIndex } from '../registry-verbs/create-index.js';
+import { resolveDigest, resolveImageSize } from '../registry-verbs/resolve-digest.js';
+import { verifyImage } from '../registry-verbs/verify-image.js';
 import type { CredentialResolver } from '../registry/auth/credentials.js';
 import type { RegistryServices } from './services.js';
 

@@ -1,7 +1,7 @@
 import { inspectLocalImage } from '../docker/image-inspect.js';
 import { pushImage } from '../docker/push-image.js';
 import type { DockerCli } from '../docker/docker-cli.js';
-import type { Builder } from '../build/builder.js';
+import type { Builder } from '../builders/builder.js';
 import { MultiarchError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
 import type { ProgressEvent } from '../progress/events.js';
 import type { ArchPlan, PipelinePlan } from './plan.js';

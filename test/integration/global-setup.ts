@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildImages } from '../../src/build/build-images.js';
-import { SYSTEM_CA_BUNDLE } from '../../src/build/image-build-request.js';
-import { readSourceMetadata } from '../../src/build/source-metadata.js';
+import { buildImages } from '../../src/builders/build-images.js';
+import { SYSTEM_CA_BUNDLE } from '../../src/builders/image-build-request.js';
+import { readSourceMetadata } from '../../src/builders/source-metadata.js';
 import { DockerCli } from '../../src/docker/docker-cli.js';
 import { defaultStateDir, imageDir, projectRoot } from '../../src/project-paths.js';
 import type { TestImages } from '../support/provided.js';
@@ -44,6 +44,10 @@ export default async function setup(project: TestProject): Promise<void> {
   });
   process.stderr.write(`[global-setup] images ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const images: { -readonly [K in keyof TestImages]: string } = {};
-  for (const image of built) images[image.arch] = image.tag;
+  // image IDs, not tags: another run (or a session working in parallel) may move the tag
+  for (const image of built) {
+    if (!image.imageId) throw new Error(`global setup: the ${image.arch} build reported no image ID`);
+    images[image.arch] = image.imageId;
+  }
   project.provide('images', images);
 }

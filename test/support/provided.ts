@@ -3,9 +3,9 @@
  * files through vitest's `inject()`.
  */
 export interface TestImages {
-  /** Local tag of the image built for linux/amd64, when built for this run. */
+  /** Image ID (sha256:…) of the image built for linux/amd64 this run; never a tag another run can move. */
   readonly amd64?: string;
-  /** Local tag of the image built for linux/arm64 (emulated here), when built. */
+  /** Image ID of the image built for linux/arm64 (emulated here) this run. */
   readonly arm64?: string;
 }
 

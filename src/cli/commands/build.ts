@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readSourceMetadata } from '../../build/source-metadata.js';
+import { readSourceMetadata } from '../../builders/source-metadata.js';
 import { inspectLocalImage } from '../../docker/image-inspect.js';
 import { projectRoot } from '../../project-paths.js';
 import { createProgress } from '../../progress/create-progress.js';
@@ -23,7 +23,7 @@ export function register(program: Command): void {
         stream: process.stderr,
         ci: Boolean(process.env['CI']),
       });
-      const { buildImages } = await import('../../build/build-images.js');
+      const { buildImages } = await import('../../builders/build-images.js');
       let built;
       try {
         built = await buildImages({

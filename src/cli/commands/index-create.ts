@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseArchList, perArchTag } from '../../arch.js';
 import { BadInputError, ConfigError } from '../../errors.js';
-import type { CreateIndexResult } from '../../index/create-index.js';
+import type { CreateIndexResult } from '../../registry-verbs/create-index.js';
 import { parseAnnotations } from '../../oci/build-index.js';
 import { formatPlatform } from '../../oci/platform.js';
 import { formatTable } from '../../format.js';
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     const plan = planSources(target ? [target, ...sources] : [], flags, process.env);
     const access = registryAccessFromFlags(flags, [parseReference(plan.target).registry]);
     // Library loaded on use, so other verbs do not pay for it at start-up.
-    const { createIndex } = await import('../../index/create-index.js');
+    const { createIndex } = await import('../../registry-verbs/create-index.js');
     const result = await createIndex({
       ...access,
       target: plan.target,

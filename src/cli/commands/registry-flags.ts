@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
-import type { RegistryAccessOptions } from '../../index/registry-access.js';
+import type { RegistryAccessOptions } from '../../registry-verbs/registry-access.js';
 import { createDefaultCredentialResolver } from '../../registry/auth/default-resolver.js';
 
 /** Flags every registry verb takes (`--insecure`, `--timeout`, `--ecr`). */

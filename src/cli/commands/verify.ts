@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { VerifyReport } from '../../index/verify-image.js';
+import type { VerifyReport } from '../../registry-verbs/verify-image.js';
 import { parseReference } from '../../oci/reference.js';
 import { addRegistryFlags, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON');
   addRegistryFlags(command).action(async (reference: string, flags: RegistryFlags & { json?: boolean }) => {
     const access = registryAccessFromFlags(flags, [parseReference(reference).registry]);
-    const { VerifyFailedError, verifyImage } = await import('../../index/verify-image.js');
+    const { VerifyFailedError, verifyImage } = await import('../../registry-verbs/verify-image.js');
     try {
       const report = await verifyImage({ ...access, reference });
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { resolveConfig } from '../../../src/config/load-config.js';
 import type { PipelineConfig } from '../../../src/config/schema.js';
-import { resolveDigest } from '../../../src/index/resolve-digest.js';
+import { resolveDigest } from '../../../src/registry-verbs/resolve-digest.js';
 import type { CredentialResolver } from '../../../src/registry/auth/credentials.js';
 
 /**

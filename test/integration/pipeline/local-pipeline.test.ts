@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveDigest } from '../../../src/index/resolve-digest.js';
+import { resolveDigest } from '../../../src/registry-verbs/resolve-digest.js';
 import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import type { ProgressEvent } from '../../../src/progress/events.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';

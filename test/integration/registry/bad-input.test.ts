@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
-import { createIndex } from '../../../src/index/create-index.js';
+import { createIndex } from '../../../src/registry-verbs/create-index.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
 import { runCli } from '../../support/run-cli.js';

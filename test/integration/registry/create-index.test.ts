@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIndex } from '../../../src/index/create-index.js';
-import { inspectImage } from '../../../src/index/inspect-index.js';
-import { resolveDigest, resolveImageSize } from '../../../src/index/resolve-digest.js';
-import { VerifyFailedError, verifyImage } from '../../../src/index/verify-image.js';
+import { createIndex } from '../../../src/registry-verbs/create-index.js';
+import { inspectImage } from '../../../src/registry-verbs/inspect-index.js';
+import { resolveDigest, resolveImageSize } from '../../../src/registry-verbs/resolve-digest.js';
+import { VerifyFailedError, verifyImage } from '../../../src/registry-verbs/verify-image.js';
 import { sha256Digest } from '../../../src/oci/digest.js';
 import { MediaTypes } from '../../../src/oci/media-types.js';
 import { RegistryClient } from '../../../src/registry/client.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createIndex } from '../../../src/index/create-index.js';
+import { createIndex } from '../../../src/registry-verbs/create-index.js';
 import { MultiarchError } from '../../../src/errors.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../../support/fault-proxy.js';

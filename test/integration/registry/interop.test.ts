@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIndex, type CreateIndexResult } from '../../../src/index/create-index.js';
+import { createIndex, type CreateIndexResult } from '../../../src/registry-verbs/create-index.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
 import { pushRandomImage, type SyntheticImage } from '../../support/synthetic-image.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/load-config.js';
 import { formatPlan, planPipeline } from '../../../src/pipeline/plan.js';
-import { Backoff, isThrottling } from '../../../src/build/codebuild-backoff.js';
+import { Backoff, isThrottling } from '../../../src/builders/codebuild-backoff.js';
 
 describe('planPipeline', () => {
   it('derives per-arch tags, projects and log files from the config alone', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatArchTag, imageBuildRequest } from '../../../src/build/image-build-request.js';
+import { formatArchTag, imageBuildRequest } from '../../../src/builders/image-build-request.js';
 import { BadInputError } from '../../../src/errors.js';
 
 const metadata = { version: '1.2.3', revision: 'abc123', created: '2026-11-26T00:00:00Z', source: 'https://example.invalid/repo' };

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dockerPlatform, hostArch as detectHostArch, type Arch } from '../arch.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import { inspectLocalImage } from '../docker/image-inspect.js';
@@ -28,26 +31,34 @@ export function createLocalDockerBuilder(options: LocalDockerBuilderOptions): Bu
     async build(request: BuildRequest): Promise<BuildResult> {
       const started = Date.now();
       if (!remote) assertCanRun(request.arch, options.hostArch ?? detectHostArch());
-      const args = ['build', '--progress=plain', '--platform', dockerPlatform(request.arch), '-f', request.dockerfile, '-t', request.tag];
+      // The image ID comes from the build itself (--iidfile), never from the tag afterwards:
+      // a concurrent run building the same tag could move it between build and inspect.
+      const idDir = await mkdtemp(join(tmpdir(), 'multiarch-iid-'));
+      const iidFile = join(idDir, 'iid');
+      const args = ['build', '--progress=plain', '--platform', dockerPlatform(request.arch), '-f', request.dockerfile, '--iidfile', iidFile, '-t', request.tag];
       for (const [key, value] of Object.entries(request.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const secret of request.secrets ?? []) args.push('--secret', `id=${secret.id},src=${secret.src}`);
       if (request.noCache) args.push('--no-cache');
       args.push(request.contextDir);
+      let imageId: string;
       try {
         await docker.run(args, {
           logFile: request.logFile,
           ...(request.signal ? { signal: request.signal } : {}),
           ...(request.onLine ? { onLine: request.onLine } : {}),
         });
+        imageId = (await readFile(iidFile, 'utf8')).trim();
       } catch (error) {
         if (error instanceof CancelledError) throw error;
         const detail = error instanceof MultiarchError ? error.message : String(error);
         throw new BuildFailedError(`building ${request.tag} for ${dockerPlatform(request.arch)} failed: ${detail} (full log: ${request.logFile})`, {
           cause: error,
         });
+      } finally {
+        await rm(idDir, { recursive: true, force: true });
       }
-      const image = await inspectLocalImage(docker, request.tag, request.signal);
-      if (!image) throw new BuildFailedError(`docker build reported success but ${request.tag} is not on ${docker.describe()}`);
+      const image = await inspectLocalImage(docker, imageId, request.signal);
+      if (!image) throw new BuildFailedError(`docker build reported image ${imageId} but it is not on ${docker.describe()}`);
       if (image.architecture !== request.arch) {
         throw new BuildFailedError(`${request.tag} was built for ${image.architecture}, not ${request.arch}: check the BASE_IMAGE build argument`);
       }
