@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Arch } from '../src/arch.js';
-import { createLocalDockerBuilder } from '../src/build/local-docker.js';
+import { createLocalDockerBuilder } from '../src/builders/local-docker.js';
 import { resolveConfig } from '../src/config/load-config.js';
 import { DockerCli } from '../src/docker/docker-cli.js';
 import { pushImage } from '../src/docker/push-image.js';
@@ -36,7 +36,7 @@ const registry = await startTestRegistry();
 const context = await mkdtemp(join(tmpdir(), 'bench-pipeline-'));
 await writeFile(join(context, 'Dockerfile'), TINY_DOCKERFILE);
 const docker = new DockerCli();
-const services = createRegistryServices();
+const services = createRegistryServices({ registry: registry.host, repository: REPO });
 const loadBefore = load();
 
 /** The product's orchestration: both arches in parallel, then the index. */
@@ -65,9 +65,9 @@ async function sequential(label: string): Promise<number> {
     if (!outcome.passed) throw new Error(outcome.summary);
     digests.push((await pushImage({ docker, source: tag, target: `${registry.host}/${tag}`, logFile })).digest);
   }
-  const target = `${registry.host}/${REPO}:${label}`;
-  await services.createIndex({ target, sources: digests.map((d) => `${registry.host}/${REPO}@${d}`) });
-  await services.verifyImage({ reference: target });
+  const index = await services.pushIndex(`${registry.host}/${REPO}`, digests.map((d) => `${registry.host}/${REPO}@${d}`));
+  await services.verifyImage(`${registry.host}/${REPO}@${index.digest}`);
+  await services.moveTag(`${registry.host}/${REPO}`, label, index.digest);
   return Date.now() - started;
 }
 

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createIndex } from '../src/index/create-index.js';
+import { createIndex } from '../src/registry-verbs/create-index.js';
 import { RegistryClient } from '../src/registry/client.js';
 import { startTestRegistry } from '../test/support/registry.js';
 import { pushRandomImage } from '../test/support/synthetic-image.js';

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'AUTH'
   | 'DIGEST_MISMATCH'
   | 'VERIFY_FAILED'
+  | 'CONFLICT'
   | 'CANCELLED'
   | 'TIMEOUT'
   | 'INTERNAL';
@@ -65,6 +66,16 @@ export class SmokeTestFailedError extends MultiarchError {
 export class CancelledError extends MultiarchError {
   constructor(message = 'cancelled', options?: { cause?: unknown }) {
     super('CANCELLED', message, options);
+  }
+}
+
+/**
+ * Another run holds the target (its lock, with --no-wait), or moved the tag since this run
+ * started (without --force): publishing now would silently overwrite someone else's work.
+ */
+export class ConflictError extends MultiarchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFLICT', message, options);
   }
 }
 

@@ -43,7 +43,21 @@ export function baseImageTag(arch: Arch, suite = 'trixie', repository = DEFAULT_
  * bootstrapped in parallel; an existing image with our label is reused instantly.
  */
 export async function ensureBaseImages(options: EnsureBaseImagesOptions): Promise<BaseImage[]> {
-  return Promise.all(options.arches.map((arch) => ensureBaseImage(arch, options)));
+  return Promise.all(options.arches.map((arch) => ensureShared(arch, options)));
+}
+
+// Arches resolve their bases independently (no barrier), and both need the build
+// platform's base: one bootstrap per engine and base, whoever asks first.
+const inFlight = new Map<string, Promise<BaseImage>>();
+
+function ensureShared(arch: Arch, options: EnsureBaseImagesOptions): Promise<BaseImage> {
+  const key = `${options.docker.describe()}|${baseImageTag(arch, options.suite, options.repository)}`;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = ensureBaseImage(arch, options).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
 }
 
 async function ensureBaseImage(arch: Arch, options: EnsureBaseImagesOptions): Promise<BaseImage> {

@@ -17,6 +17,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   VERIFY_FAILED: 6,
   HOST_SETUP: 7,
   TIMEOUT: 8,
+  CONFLICT: 9,
   CANCELLED: 130,
 };
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { MultiarchError } from '../errors.js';
 import { exitCodeFor } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
+import { installCancellation } from './cancellation.js';
 
 /** Builds the `multiarch` program; separate from running it so tests can drive it. */
 export function createProgram(): Command {
@@ -18,6 +19,7 @@ export function createProgram(): Command {
 /** Runs the CLI; the only place in the project that decides the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram();
+  const cancellation = installCancellation();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -30,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`multiarch: error: ${message}\n`);
     if (process.env['MULTIARCH_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
     return exitCodeFor(error);
+  } finally {
+    cancellation.dispose();
   }
 }
 

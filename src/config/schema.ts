@@ -106,6 +106,15 @@ export const pipelineConfigSchema = z
       .optional(),
     /** ECR API endpoint for registry credentials (GetAuthorizationToken): a VPC endpoint, or a local fake. */
     ecrEndpoint: z.url().optional(),
+    publish: z
+      .object({
+        /** Move the tag even if another publisher moved it after this run started. */
+        force: z.boolean().default(false),
+        /** Wait for another run on this machine holding the same target (else fail at once). */
+        wait: z.boolean().default(true),
+      })
+      .strict()
+      .default({ force: false, wait: true }),
     insecureRegistry: z.boolean().default(false),
     logDir: z.string().min(1).default('.multiarch/logs'),
   })

@@ -3,12 +3,14 @@ import { MultiarchError } from '../errors.js';
 
 export interface PushImageOptions {
   readonly docker: DockerCli;
-  /** Local tag or image ID. */
+  /** The image ID to push (a local tag works too, but another run can move a tag). */
   readonly source: string;
-  /** Full remote reference, e.g. `127.0.0.1:5000/multi-arch-test:latest-amd64`. */
+  /** Full remote reference, e.g. `127.0.0.1:5000/multi-arch-test:run-…-amd64`. */
   readonly target: string;
   readonly signal?: AbortSignal;
   readonly logFile?: string;
+  /** Drop the local name `target` after the push (run-scoped names would pile up). */
+  readonly untag?: boolean;
 }
 
 export interface PushedImage {
@@ -31,7 +33,11 @@ export async function pushImage(options: PushImageOptions): Promise<PushedImage>
   try {
     result = await docker.run(['push', target], common);
   } catch (error) {
+    if (error instanceof MultiarchError && error.code === 'CANCELLED') throw error;
     throw new MultiarchError('REGISTRY', `pushing ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    // An image whose only name is this run tag goes with it: callers are done with it by now.
+    if (options.untag) await docker.run(['image', 'rm', '--no-prune', target], { reject: false });
   }
   const digest = DIGEST_LINE.exec(result.stdout)?.[1];
   if (!digest) throw new MultiarchError('REGISTRY', `docker push ${target} printed no digest`);

@@ -8,7 +8,9 @@ import { errorSummary, type PipelineReport } from './report.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { createBackends } from './backends.js';
 import { planPipeline, type PipelinePlan } from './plan.js';
-import { productBuildInputs } from './product-build.js';
+import { productInputs } from './product-build.js';
+import type { BeforeTagsMove } from './publish.js';
+import { acquireTargetLock, type TargetLock } from './target-lock.js';
 import { pipelineCredentials } from './registry-credentials.js';
 import { createRegistryServices } from './registry-services.js';
 import { runPipeline } from './run-pipeline.js';
@@ -26,11 +28,16 @@ export interface ExecutePipelineOptions {
   /** Docker config directory for registry credentials (the CLI passes `$DOCKER_CONFIG`); default `~/.docker`. */
   readonly dockerConfigDir?: string;
   readonly localDocker?: DockerCli;
+  /** Signing and attestation of the verified index, by digest, before any tag moves. */
+  readonly beforeTagsMove?: BeforeTagsMove;
 }
 
-/** Unique, sortable run id: log directories of concurrent runs never collide. */
+/**
+ * Unique, sortable run id (`20261201T054859Z-3fa9c1`): log directories and run-scoped
+ * registry tags of concurrent runs never collide.
+ */
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 export function planFor(config: PipelineConfig, options: Pick<ExecutePipelineOptions, 'productContextDir'>): PipelinePlan {
@@ -38,42 +45,57 @@ export function planFor(config: PipelineConfig, options: Pick<ExecutePipelineOpt
 }
 
 /**
- * `multiarch pipeline` as a library call: plan, set up a builder per arch, resolve the
- * product's build inputs, run. Setup failures (unreachable engine, bad base) come back
- * in the report like step failures, so callers handle one shape.
+ * `multiarch pipeline` as a library call: plan, take the target's lock, set up a builder
+ * per arch, run. Setup failures (unreachable engine, bad base, lock held with
+ * `--no-wait`) come back in the report like step failures, so callers handle one shape.
  */
 export async function executePipeline(config: PipelineConfig, options: ExecutePipelineOptions, plan = planFor(config, options)): Promise<PipelineReport> {
   const emit = options.emit ?? (() => undefined);
   const started = Date.now();
   let close = (): void => undefined;
+  let lock: TargetLock | undefined;
+  const registry = options.registry ?? createRegistryServices({
+    registry: plan.registry,
+    repository: plan.repository,
+    insecure: plan.insecureRegistry,
+    credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')),
+  });
   try {
+    lock = await acquireTargetLock({
+      stateDir: options.stateDir,
+      target: plan.target,
+      runId: plan.runId,
+      wait: plan.waitForLock,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onWaiting: (holder) => emit({ type: 'status', subject: 'index', detail: `waiting for run ${holder.runId} (pid ${holder.pid}), which is publishing ${plan.target}` }),
+    });
     const created = await createBackends({ plan, config, emit, ...(options.signal ? { signal: options.signal } : {}), ...(options.localDocker ? { localDocker: options.localDocker } : {}) });
     close = created.close;
-    const inputs = plan.product
-      ? await productBuildInputs({
-          plan,
-          backends: created.backends,
-          projectDir: options.projectDir,
-          stateDir: options.stateDir,
-          base: parseBaseChoice(config.build.base),
-          ...(options.signal ? { signal: options.signal } : {}),
-          onStatus: (arch, detail) => emit({ type: 'status', subject: arch, detail }),
-        })
-      : { buildArgs: {}, secrets: {} };
     const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
     return await runPipeline({
       plan,
       backends: created.backends,
-      buildArgs: inputs.buildArgs,
-      secrets: inputs.secrets,
-      registry: options.registry ?? createRegistryServices({ credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')) }),
+      ...(plan.product
+        ? {
+            productInputs: productInputs({
+              plan,
+              projectDir: options.projectDir,
+              stateDir: options.stateDir,
+              base: parseBaseChoice(config.build.base),
+              onStatus: (arch, detail) => emit({ type: 'status', subject: arch, detail }),
+            }),
+          }
+        : {}),
+      registry,
       ...(smokeTester ? { smokeTester } : {}),
+      ...(options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       emit,
     });
   } catch (error) {
     const summary = errorSummary(error);
     return {
+      runId: plan.runId,
       target: plan.target,
       status: summary.code === 'CANCELLED' ? 'cancelled' : 'failed',
       arches: plan.arches.map((a) => ({ arch: a.arch, builder: a.builder.type, status: 'pending', target: a.target, steps: {}, durationMs: 0 })),
@@ -82,5 +104,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     };
   } finally {
     close();
+    await lock?.release();
+    if (!options.registry) await registry.close?.();
   }
 }

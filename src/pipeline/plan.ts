@@ -9,18 +9,31 @@ export interface ArchPlan {
   readonly arch: Arch;
   readonly platform: string;
   readonly builder: BuilderSpec;
-  /** Tag on the building engine (Docker builders): `multi-arch-test:latest-arm64v8`. */
+  /**
+   * Convenience tag on the building engine (`multi-arch-test:latest-arm64v8`). Written by
+   * the build, never read back: a concurrent run may move it, so later steps use the image ID.
+   */
   readonly localTag: string;
-  /** The per-arch tag published: `registry/repo:latest-arm64v8`. */
+  /** The per-arch tag, moved only in the publish step: `registry/repo:latest-arm64v8`. */
   readonly target: string;
+  /**
+   * Where this run pushes the arch before publishing: `registry/repo:run-<runId>-arm64v8`.
+   * Unique to the run, so no other run can move it; the `run-` prefix lets a registry
+   * lifecycle rule expire the ones a registry without tag deletion keeps.
+   */
+  readonly runTarget: string;
   /** CodeBuild project, for the codebuild builder. */
   readonly project?: string;
   readonly logFile: string;
 }
 
 export interface PipelinePlan {
+  /** This run's identity: in run-scoped tags, log paths and the lock record. */
+  readonly runId: string;
   /** The multi-arch tag, moved only when every arch passed: `registry/repo:latest`. */
   readonly target: string;
+  /** The multi-arch tag alone: `latest`. */
+  readonly tag: string;
   readonly registry: string;
   readonly repository: string;
   readonly arches: readonly ArchPlan[];
@@ -34,6 +47,10 @@ export interface PipelinePlan {
   readonly timeouts: PipelineConfig['timeouts'];
   readonly insecureRegistry: boolean;
   readonly logDir: string;
+  /** Publish even if another publisher moved the tag since this run started. */
+  readonly force: boolean;
+  /** Wait for another run on this machine that holds the target, rather than fail. */
+  readonly waitForLock: boolean;
 }
 
 export interface PlanOptions {
@@ -43,6 +60,14 @@ export interface PlanOptions {
   readonly runId: string;
 }
 
+/** Prefix of every run-scoped tag; the CDK app's lifecycle rule matches it. */
+export const RUN_TAG_PREFIX = 'run-';
+
+/** `run-20261201T054859Z-3fa9c1-arm64v8`: a tag only this run writes. */
+export function runTag(runId: string, arch: Arch): string {
+  return `${RUN_TAG_PREFIX}${runId}-${archTagSuffix(arch)}`;
+}
+
 /** Pure: turns the effective config into the list of things the run will do. */
 export function planPipeline(config: PipelineConfig, options: PlanOptions): PipelinePlan {
   const product = config.build.context === undefined;
@@ -50,7 +75,9 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
   const logDir = join(config.logDir, options.runId);
   const registryRepo = `${config.registry}/${config.repository}`;
   return {
+    runId: options.runId,
     target: `${registryRepo}:${config.tag}`,
+    tag: config.tag,
     registry: config.registry,
     repository: config.repository,
     arches: config.arches.map((arch) => {
@@ -61,6 +88,7 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
         builder,
         localTag: `${config.repository}:${perArchTag(config.tag, arch)}`,
         target: `${registryRepo}:${perArchTag(config.tag, arch)}`,
+        runTarget: `${registryRepo}:${runTag(options.runId, arch)}`,
         ...(builder.type === 'codebuild' ? { project: builder.project ?? buildProjectName(config.repository, arch) } : {}),
         logFile: join(logDir, `${arch}.log`),
       };
@@ -74,6 +102,8 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
     timeouts: config.timeouts,
     insecureRegistry: config.insecureRegistry,
     logDir,
+    force: config.publish.force,
+    waitForLock: config.publish.wait,
   };
 }
 
@@ -83,8 +113,9 @@ export function formatPlan(plan: PipelinePlan): string {
   for (const a of plan.arches) {
     const where = a.builder.type === 'codebuild' ? `codebuild project ${a.project ?? ''} (IMAGE_ARCH=${archTagSuffix(a.arch)})` : formatBuilderSpec(a.builder);
     const smoke = a.builder.type === 'codebuild' ? 'smoke test in the build' : plan.smokeTest.skip ? 'no smoke test' : plan.smokeTest.command ? `smoke: ${plan.smokeTest.command.join(' ')}` : 'product smoke test';
-    lines.push(`  ${a.arch}: build on ${where} → ${smoke} → push ${a.target}`);
+    lines.push(`  ${a.arch}: build on ${where} → ${smoke} → push ${a.runTarget}`);
   }
+  lines.push(`  publish: index by digest → verify (children, platforms ${plan.arches.map((a) => a.platform).join(' + ')}, tested image IDs) → move ${plan.arches.map((a) => a.target.slice(a.target.lastIndexOf(':') + 1)).join(', ')}, then ${plan.tag}${plan.force ? ' (even if moved since the run started)' : ''}`);
   lines.push(`  context ${plan.contextDir}, dockerfile ${plan.dockerfile}${plan.product ? ' (product image)' : ''}`);
   const t = plan.timeouts;
   lines.push(`  timeouts: build ${formatDuration(t.build)}, smoke test ${formatDuration(t.smokeTest)}, push ${formatDuration(t.push)}, index ${formatDuration(t.index)}, pipeline ${formatDuration(t.pipeline)}`);

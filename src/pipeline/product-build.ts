@@ -1,47 +1,53 @@
 import type { Arch } from '../arch.js';
 import { resolveBase, type BaseChoice } from '../base/resolve-base.js';
 import { defaultCaBundle, imageBuildRequest } from '../builders/image-build-request.js';
-import { readSourceMetadata } from '../builders/source-metadata.js';
+import { readSourceMetadata, type SourceMetadata } from '../builders/source-metadata.js';
+import type { DockerCli } from '../docker/docker-cli.js';
 import type { PipelinePlan } from './plan.js';
-import type { ArchBackend } from './run-arch.js';
 
 export interface ProductBuildInputs {
-  readonly buildArgs: Partial<Record<Arch, Readonly<Record<string, string>>>>;
-  readonly secrets: Partial<Record<Arch, readonly { readonly id: string; readonly src: string }[]>>;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly secrets: readonly { readonly id: string; readonly src: string }[];
 }
 
+/** Resolves one arch's product build inputs on the engine that builds it. */
+export type ProductInputsResolver = (arch: Arch, docker: DockerCli, signal: AbortSignal) => Promise<ProductBuildInputs>;
+
 /**
- * Build args and secrets of the product image per arch: base images resolved on the
- * engine that builds the arch (local mmdebstrap bases when Docker Hub is unreachable),
- * OCI label metadata from git, and the system CA bundle as the `ca` secret when present.
- * CodeBuild arches build from their own source and get none of this.
+ * Build args and secrets of the product image, per arch and on demand, so each arch goes
+ * base → build on its own: base images resolved on the engine that builds the arch (local
+ * mmdebstrap bases when Docker Hub is unreachable), OCI label metadata from git (read
+ * once), and the system CA bundle as the `ca` secret when present. CodeBuild arches build
+ * from their own source and never ask.
  */
-export async function productBuildInputs(options: {
+export function productInputs(options: {
   readonly plan: PipelinePlan;
-  readonly backends: Readonly<Partial<Record<Arch, ArchBackend>>>;
   readonly projectDir: string;
   readonly stateDir: string;
   readonly base: BaseChoice;
-  readonly signal?: AbortSignal;
   readonly onStatus?: (arch: Arch, message: string) => void;
-}): Promise<ProductBuildInputs> {
-  const metadata = await readSourceMetadata(options.projectDir);
+}): ProductInputsResolver {
+  let metadata: Promise<SourceMetadata> | undefined;
   const caBundle = defaultCaBundle();
-  const buildArgs: ProductBuildInputs['buildArgs'] = {};
-  const secrets: ProductBuildInputs['secrets'] = {};
-  for (const arch of options.plan.arches) {
-    const docker = options.backends[arch.arch]?.docker;
-    if (!docker) continue;
+  return async (arch, docker, signal) => {
+    metadata ??= readSourceMetadata(options.projectDir);
     const base = await resolveBase(options.base, {
       docker,
-      arches: [arch.arch],
+      arches: [arch],
       stateDir: options.stateDir,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
     });
-    const request = imageBuildRequest({ arch: arch.arch, tag: arch.localTag, contextDir: options.plan.contextDir, ...base.args[arch.arch], ...(caBundle ? { caBundle } : {}), metadata, logFile: arch.logFile });
-    buildArgs[arch.arch] = request.buildArgs;
-    secrets[arch.arch] = request.secrets ?? [];
-  }
-  return { buildArgs, secrets };
+    const archPlan = options.plan.arches.find((a) => a.arch === arch);
+    const request = imageBuildRequest({
+      arch,
+      tag: archPlan?.localTag ?? '',
+      contextDir: options.plan.contextDir,
+      ...base.args[arch],
+      ...(caBundle ? { caBundle } : {}),
+      metadata: await metadata,
+      logFile: archPlan?.logFile ?? '',
+    });
+    return { buildArgs: request.buildArgs, secrets: request.secrets ?? [] };
+  };
 }

@@ -2,16 +2,23 @@ import type { Arch } from '../arch.js';
 import { MultiarchError, type ErrorCode } from '../errors.js';
 import { formatBytes, formatDuration, formatTable } from '../format.js';
 
-export type StepName = 'build' | 'smoke-test' | 'push' | 'verify';
-export type ArchStatus = 'published' | 'failed' | 'cancelled' | 'pending';
+export type StepName = 'base' | 'build' | 'smoke-test' | 'push' | 'verify';
+export type ArchStatus = 'published' | 'tested' | 'failed' | 'cancelled' | 'pending';
 
 export interface ArchReport {
   readonly arch: Arch;
   readonly builder: string;
   status: ArchStatus;
-  /** Per-arch tag reference and the digest of its (plain image) manifest. */
+  /** Per-arch tag reference (moved only when the run publishes). */
   target: string;
+  /** Run-scoped tag the arch was pushed under. */
+  runTarget?: string;
+  /** Digest of the arch's (plain image) manifest. */
   digest?: string;
+  /** Config digest of the image that was smoke-tested (the local image ID). */
+  imageId?: string;
+  /** What the smoke test did: `in-build` when the builder (CodeBuild) ran it before pushing. */
+  smokeTest?: 'passed' | 'failed' | 'skipped' | 'in-build';
   /** Compressed size in the registry (config + layers), as clients download it. */
   sizeBytes?: number;
   /** Uncompressed size on the building engine, when the image is on one. */
@@ -27,6 +34,7 @@ export interface ArchReport {
 }
 
 export interface PipelineReport {
+  readonly runId?: string;
   readonly target: string;
   status: 'published' | 'failed' | 'cancelled';
   /** Digest the multi-arch tag pointed at before the run (undefined: did not exist). */
@@ -35,6 +43,10 @@ export interface PipelineReport {
   digest?: string;
   readonly arches: ArchReport[];
   indexMs?: number;
+  /** Tags this run moved (per-arch, then the multi-arch tag), when published. */
+  movedTags?: string[];
+  /** Run-scoped tags left in the registry (it cannot delete a tag alone); a lifecycle rule expires them. */
+  runTagsLeft?: string[];
   durationMs: number;
   error?: { code: ErrorCode; message: string };
 }

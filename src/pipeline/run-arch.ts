@@ -3,9 +3,12 @@ import { pushImage } from '../docker/push-image.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import type { Builder } from '../builders/builder.js';
 import { MultiarchError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
+import { formatPlatform, platformsEqual } from '../oci/platform.js';
+import { archPlatform } from '../arch.js';
 import type { ProgressEvent } from '../progress/events.js';
 import type { ArchPlan, PipelinePlan } from './plan.js';
-import type { ArchReport } from './report.js';
+import type { ProductInputsResolver } from './product-build.js';
+import type { ArchReport, StepName } from './report.js';
 import type { RegistryServices, SmokeTester } from './services.js';
 import { withStepTimeout } from './step-signal.js';
 
@@ -19,9 +22,8 @@ export interface RunArchOptions {
   readonly plan: PipelinePlan;
   readonly arch: ArchPlan;
   readonly backend: ArchBackend;
-  /** Per-arch build args (product base images) on top of plan.buildArgs. */
-  readonly buildArgs: Readonly<Record<string, string>>;
-  readonly secrets?: readonly { readonly id: string; readonly src: string }[];
+  /** The product's base images and labels, resolved for this arch on its engine. */
+  readonly productInputs?: ProductInputsResolver;
   readonly registry: RegistryServices;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
@@ -30,15 +32,28 @@ export interface RunArchOptions {
   readonly report: ArchReport;
 }
 
+/** What an arch hands to the publish step: the pushed manifest and the image it holds. */
+export interface TestedImage {
+  /** Digest of the per-arch manifest pushed under the run tag. */
+  readonly digest: string;
+  /**
+   * The config digest the smoke test ran against (the local image ID; for CodeBuild the
+   * `IMAGE_ID` its buildspec exported). Undefined: the builder could not say.
+   */
+  readonly imageId?: string;
+}
+
 /**
- * build → smoke test → push for one arch. Builders that push themselves (CodeBuild runs
- * the smoke test before its push) skip the last two; their digest is checked against
- * the registry instead of trusted.
+ * base → build → smoke test → push for one arch, on its own (no barrier with the other
+ * arches). Every step after the build refers to the image by the ID the build reported,
+ * and the push goes to the run-scoped tag; the pushed manifest's config must be that ID.
+ * Builders that push themselves (CodeBuild smoke-tests before its push) are checked
+ * against the registry instead of trusted.
  */
-export async function runArch(options: RunArchOptions): Promise<void> {
+export async function runArch(options: RunArchOptions): Promise<TestedImage> {
   const { plan, arch, backend, signal, emit, report } = options;
   const subject = arch.arch;
-  const timed = async <T>(step: keyof ArchReport['steps'], limit: number, work: (s: AbortSignal) => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: StepName, limit: number, work: (s: AbortSignal) => Promise<T>): Promise<T> => {
     throwIfAborted(signal, `${subject} ${step}`);
     emit({ type: 'phase', subject, phase: step });
     const started = Date.now();
@@ -49,14 +64,19 @@ export async function runArch(options: RunArchOptions): Promise<void> {
     }
   };
 
+  const docker = backend.docker;
+  const inputs = docker && options.productInputs
+    ? await timed('base', plan.timeouts.build, (s) => (options.productInputs as ProductInputsResolver)(arch.arch, docker, s))
+    : { buildArgs: {}, secrets: [] };
+
   const built = await timed('build', plan.timeouts.build, (s) =>
     backend.builder.build({
       arch: arch.arch,
       contextDir: plan.contextDir,
       dockerfile: plan.dockerfile,
-      tag: backend.docker ? arch.localTag : arch.target,
-      buildArgs: { ...plan.buildArgs, ...options.buildArgs },
-      secrets: [...plan.secrets, ...(options.secrets ?? [])],
+      tag: docker ? arch.localTag : arch.runTarget,
+      buildArgs: { ...plan.buildArgs, ...inputs.buildArgs },
+      secrets: [...plan.secrets, ...inputs.secrets],
       logFile: arch.logFile,
       signal: s,
       onLine: (line) => emit({ type: 'line', subject, line }),
@@ -65,39 +85,61 @@ export async function runArch(options: RunArchOptions): Promise<void> {
 
   if (built.pushed) {
     const pushed = built.pushed;
-    await timed('verify', plan.timeouts.push, async (s) => {
-      const found = await options.registry.resolveDigest(arch.target, { insecure: plan.insecureRegistry, signal: s });
-      if (found.digest !== pushed.digest) {
-        throw new MultiarchError('DIGEST_MISMATCH', `${arch.target} is ${found.digest} in the registry, but the build reported ${pushed.digest}`);
-      }
-    });
     report.digest = pushed.digest;
+    if (built.imageId) report.imageId = built.imageId;
+    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, pushed.digest, built.imageId, s));
     await recordSize(options);
-    return;
+    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}) };
   }
 
-  const docker = backend.docker;
   if (!docker) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} neither pushed nor left an image on an engine`);
-  const info = await inspectLocalImage(docker, arch.localTag, signal);
+  const imageId = built.imageId;
+  if (!imageId) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} reported no image ID`);
+  report.imageId = imageId;
+  const info = await inspectLocalImage(docker, imageId, signal);
   if (info) report.uncompressedBytes = info.size;
 
   if (plan.smokeTest.skip || !options.smokeTester) {
     emit({ type: 'status', subject, detail: 'smoke test skipped' });
+    report.smokeTest = 'skipped';
   } else {
     const tester = options.smokeTester;
     const outcome = await timed('smoke-test', plan.timeouts.smokeTest, (s) =>
-      tester({ docker, image: arch.localTag, arch: arch.arch, signal: s, logFile: arch.logFile, timeoutMs: plan.timeouts.smokeTest }),
+      tester({ docker, image: imageId, arch: arch.arch, signal: s, logFile: arch.logFile, timeoutMs: plan.timeouts.smokeTest }),
     );
-    if (!outcome.passed) throw new SmokeTestFailedError(`smoke test of ${arch.localTag} (${arch.platform}) failed: ${outcome.summary}`);
+    report.smokeTest = outcome.passed ? 'passed' : 'failed';
+    if (!outcome.passed) throw new SmokeTestFailedError(`${arch.platform} image ${imageId.slice(0, 19)} ${outcome.summary}`);
     emit({ type: 'status', subject, detail: outcome.summary });
   }
 
-  const pushed = await timed('push', plan.timeouts.push, (s) => pushImage({ docker, source: arch.localTag, target: arch.target, signal: s, logFile: arch.logFile }));
+  const pushed = await timed('push', plan.timeouts.push, (s) =>
+    pushImage({ docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true }),
+  );
   report.digest = pushed.digest;
+  await timed('verify', plan.timeouts.push, (s) => checkPushed(options, pushed.digest, imageId, s));
   await recordSize(options);
+  return { digest: pushed.digest, imageId };
+}
+
+/**
+ * The run tag holds exactly the pushed manifest, for this arch's platform, and its config
+ * is the image that was tested: anything else means another writer got in between.
+ */
+async function checkPushed({ plan, arch, registry }: RunArchOptions, digest: string, imageId: string | undefined, signal: AbortSignal): Promise<void> {
+  const found = await registry.resolveDigest(arch.runTarget, { signal });
+  if (found.digest !== digest) {
+    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} is ${found.digest} in the registry, but the push reported ${digest}`);
+  }
+  const image = await registry.readImage(`${plan.registry}/${plan.repository}@${digest}`, { signal });
+  if (!platformsEqual(image.platform, archPlatform(arch.arch))) {
+    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} is a ${formatPlatform(image.platform)} image, not ${arch.platform}`);
+  }
+  if (imageId && image.configDigest !== imageId) {
+    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} holds image ${image.configDigest}, not ${imageId}, the one that passed the smoke test`);
+  }
 }
 
 async function recordSize({ registry, plan, report, signal }: RunArchOptions): Promise<void> {
   if (!registry.imageSize || !report.digest) return;
-  report.sizeBytes = await registry.imageSize(`${plan.registry}/${plan.repository}@${report.digest}`, { insecure: plan.insecureRegistry, signal }).catch(() => undefined);
+  report.sizeBytes = await registry.imageSize(`${plan.registry}/${plan.repository}@${report.digest}`, { signal }).catch(() => undefined);
 }

@@ -2,22 +2,25 @@ import { rm } from 'node:fs/promises';
 import type { Arch } from '../arch.js';
 import { CancelledError, MultiarchError, TimeoutError, wrapError } from '../errors.js';
 import type { ProgressEvent } from '../progress/events.js';
+import { timeoutSignal } from '../timeout-signal.js';
 import type { PipelinePlan } from './plan.js';
+import type { ProductInputsResolver } from './product-build.js';
+import { publish, type BeforeTagsMove } from './publish.js';
 import { errorSummary, type ArchReport, type PipelineReport } from './report.js';
-import { runArch, type ArchBackend } from './run-arch.js';
+import { runArch, type ArchBackend, type TestedImage } from './run-arch.js';
 import type { RegistryServices, SmokeTester } from './services.js';
 import { withStepTimeout } from './step-signal.js';
-import { timeoutSignal } from '../timeout-signal.js';
 
 export interface RunPipelineOptions {
   readonly plan: PipelinePlan;
   readonly backends: Readonly<Partial<Record<Arch, ArchBackend>>>;
-  /** Per-arch extra build args (the product's base images). */
-  readonly buildArgs?: Readonly<Partial<Record<Arch, Readonly<Record<string, string>>>>>;
-  readonly secrets?: Readonly<Partial<Record<Arch, readonly { readonly id: string; readonly src: string }[]>>>;
+  /** The product image's per-arch base and labels (absent for a user's own context). */
+  readonly productInputs?: ProductInputsResolver;
   readonly registry: RegistryServices;
   /** Undefined runs no smoke test on Docker engines (CodeBuild runs its own). */
   readonly smokeTester?: SmokeTester;
+  /** Signs and attests the verified index by digest, before any tag moves. */
+  readonly beforeTagsMove?: BeforeTagsMove;
   /** Ctrl-C / SIGTERM. */
   readonly signal?: AbortSignal;
   readonly emit?: (event: ProgressEvent) => void;
@@ -25,7 +28,7 @@ export interface RunPipelineOptions {
 
 async function previousDigestOf(plan: PipelinePlan, registry: RegistryServices, signal: AbortSignal): Promise<string | undefined> {
   try {
-    return (await registry.resolveDigest(plan.target, { insecure: plan.insecureRegistry, signal })).digest;
+    return (await registry.resolveDigest(plan.target, { signal })).digest;
   } catch (error) {
     if (error instanceof MultiarchError && error.code === 'NOT_FOUND') return undefined;
     throw wrapError(`reading the current ${plan.target}`, error);
@@ -38,10 +41,11 @@ function rootCause(errors: readonly unknown[]): unknown {
 }
 
 /**
- * Runs every arch in parallel (build → smoke test → push), then — only if all passed —
- * points the multi-arch tag at an index of the per-arch digests and verifies it. The
- * first failure cancels the other arches; the multi-arch tag is never touched unless
- * every arch published. Never throws for a failed step: the report carries the error.
+ * Runs every arch on its own, in parallel (base → build → smoke test → push under a
+ * run tag), then — only if all passed — the publish step (`publish.ts`): index by digest,
+ * verified by digest, then the tags move. The first failure cancels the other arches; a
+ * failed or cancelled run moves no tag. Never throws for a failed step: the report
+ * carries the error.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineReport> {
   const { plan, registry } = options;
@@ -55,10 +59,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     builder: options.backends[a.arch]?.builder.name ?? a.builder.type,
     status: 'pending',
     target: a.target,
+    runTarget: a.runTarget,
     steps: {},
     durationMs: 0,
   }));
-  const report: PipelineReport = { target: plan.target, status: 'failed', arches: reports, durationMs: 0 };
+  const report: PipelineReport = { runId: plan.runId, target: plan.target, status: 'failed', arches: reports, durationMs: 0 };
   const finish = async (error?: unknown): Promise<PipelineReport> => {
     report.durationMs = Date.now() - started;
     if (error === undefined) {
@@ -72,6 +77,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     report.error = errorSummary(cause);
     report.status = report.error.code === 'CANCELLED' ? 'cancelled' : 'failed';
     for (const a of reports) if (a.status !== 'published') a.logFile = plan.arches.find((p) => p.arch === a.arch)?.logFile;
+    report.runTagsLeft = await dropRunTags(registry, plan, reports);
     return report;
   };
 
@@ -81,6 +87,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     return finish(error);
   }
 
+  const tested = new Map<Arch, TestedImage>();
   const outcomes = await Promise.allSettled(
     plan.arches.map(async (arch, i) => {
       const archReport = reports[i] as ArchReport;
@@ -88,14 +95,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       try {
         const backend = options.backends[arch.arch];
         if (!backend) throw new MultiarchError('INTERNAL', `no builder for ${arch.arch}`);
-        await runArch({
+        if (!backend.docker) archReport.smokeTest = 'in-build';
+        const image = await runArch({
           plan, arch, backend, registry, signal, emit, report: archReport,
-          buildArgs: options.buildArgs?.[arch.arch] ?? {},
-          secrets: options.secrets?.[arch.arch] ?? [],
+          ...(options.productInputs ? { productInputs: options.productInputs } : {}),
           ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
         });
-        archReport.status = 'published';
-        emit({ type: 'phase', subject: arch.arch, phase: 'done', detail: archReport.digest ?? '' });
+        tested.set(arch.arch, image);
+        archReport.status = 'tested';
+        emit({ type: 'phase', subject: arch.arch, phase: 'done', detail: `${image.digest} (waiting for the other arches to publish)` });
       } catch (error) {
         const cancelled = error instanceof CancelledError;
         archReport.status = cancelled ? 'cancelled' : 'failed';
@@ -115,27 +123,37 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   }
 
   const indexStarted = Date.now();
-  emit({ type: 'phase', subject: 'index', phase: 'index' });
   try {
-    const sources = reports.map((a) => `${plan.registry}/${plan.repository}@${a.digest ?? ''}`);
-    const index = await withStepTimeout('index', signal, plan.timeouts.index, async (s) => {
-      const created = await registry.createIndex({ target: plan.target, sources, insecure: plan.insecureRegistry, signal: s });
-      emit({ type: 'phase', subject: 'index', phase: 'verify', detail: created.digest });
-      await registry.verifyImage({ reference: plan.target, insecure: plan.insecureRegistry, signal: s });
-      const now = await registry.resolveDigest(plan.target, { insecure: plan.insecureRegistry, signal: s });
-      if (now.digest !== created.digest) {
-        throw new MultiarchError('DIGEST_MISMATCH', `${plan.target} is ${now.digest} after pushing index ${created.digest}: another publisher raced this one`);
-      }
-      return created;
-    });
-    for (const a of reports) a.manifestSize = index.manifests.find((m) => m.digest === a.digest)?.size;
-    report.digest = index.digest;
+    const result = await withStepTimeout('publish', signal, plan.timeouts.index, (s) =>
+      publish({ plan, registry, arches: tested, previousDigest: report.previousDigest, signal: s, emit, ...(options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}) }),
+    );
+    for (const a of reports) {
+      a.status = 'published';
+      a.manifestSize = result.index.manifests.find((m) => m.digest === a.digest)?.size;
+    }
+    report.digest = result.index.digest;
+    report.movedTags = [...result.movedTags];
+    report.runTagsLeft = [...result.runTagsLeft];
     report.indexMs = Date.now() - indexStarted;
-    emit({ type: 'phase', subject: 'index', phase: 'done', detail: `${plan.target}@${index.digest}` });
+    emit({ type: 'phase', subject: 'index', phase: 'done', detail: `${plan.target}@${result.index.digest}` });
     return await finish();
   } catch (error) {
     report.indexMs = Date.now() - indexStarted;
     emit({ type: 'phase', subject: 'index', phase: 'failed', detail: errorSummary(error).message });
     return finish(error);
   }
+}
+
+/** A run that did not publish leaves nothing behind where the registry can delete a tag alone. */
+async function dropRunTags(registry: RegistryServices, plan: PipelinePlan, reports: readonly ArchReport[]): Promise<string[] | undefined> {
+  const pushed = reports.filter((a) => a.digest && a.runTarget).map((a) => a.runTarget as string);
+  if (pushed.length === 0) return undefined;
+  const left: string[] = [];
+  const signal = timeoutSignal(15_000);
+  for (const reference of pushed) {
+    const tag = reference.slice(reference.lastIndexOf(':') + 1);
+    const deleted = registry.deleteTag ? await registry.deleteTag(`${plan.registry}/${plan.repository}`, tag, { signal }).catch(() => false) : false;
+    if (!deleted) left.push(reference);
+  }
+  return left;
 }

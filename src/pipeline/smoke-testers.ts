@@ -11,7 +11,7 @@ export function commandSmokeTester(command: readonly string[]): SmokeTester {
   return async ({ docker, image, arch, signal, logFile }) => {
     const result = await docker.run(['run', '--rm', '--platform', dockerPlatform(arch), '--network', 'none', image, ...command], { signal, logFile, reject: false });
     const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').at(-1) ?? '';
-    return { passed: result.exitCode === 0, summary: result.exitCode === 0 ? `"${command.join(' ')}" passed` : `"${command.join(' ')}" exited ${result.exitCode}: ${output.slice(0, 200)}` };
+    return { passed: result.exitCode === 0, summary: result.exitCode === 0 ? `"${command.join(' ')}" passed` : `failed: "${command.join(' ')}" exited ${result.exitCode}: ${output.slice(0, 200)}` };
   };
 }
 
@@ -22,6 +22,10 @@ export const productSmokeTester: SmokeTester = async ({ docker, image, arch, sig
   await appendFile(logFile, `smoke test: ${JSON.stringify(result.checks)}\n`).catch(() => undefined);
   return {
     passed: result.passed,
-    summary: result.passed ? `${result.checks.length} checks passed` : `failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ').slice(0, 300)}`,
+    summary: result.passed
+      ? `${result.checks.length} checks passed`
+      : result.ran
+        ? `failed check ${failed.map((c) => `"${c.name}" (${c.detail})`).join('; ').slice(0, 300)}`
+        : `smoke test could not run: ${failed.map((c) => c.detail).join('; ').slice(0, 300)}`,
   };
 };

@@ -5,11 +5,14 @@ export type ProgressSubject = Arch | 'index';
 
 export type StepPhase =
   | 'waiting'
+  | 'base'
   | 'build'
   | 'smoke-test'
   | 'push'
   | 'verify'
   | 'index'
+  | 'sign'
+  | 'publish'
   | 'done'
   | 'failed'
   | 'cancelled'

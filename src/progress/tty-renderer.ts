@@ -17,7 +17,7 @@ interface Row {
 }
 
 const ICON: Record<StepPhase, string> = {
-  waiting: '·', build: '▶', 'smoke-test': '▶', push: '▶', verify: '▶', index: '▶',
+  waiting: '·', base: '▶', build: '▶', 'smoke-test': '▶', push: '▶', verify: '▶', index: '▶', sign: '▶', publish: '▶',
   done: '✔', failed: '✖', cancelled: '■', skipped: '-',
 };
 

@@ -20,6 +20,11 @@ export interface CreateIndexOptions extends RegistryAccessOptions {
   readonly includeAttestations?: boolean;
   /** Resolve and build, push nothing. */
   readonly dryRun?: boolean;
+  /**
+   * false: push the index by digest only and leave the tag alone, for callers that verify
+   * the index by digest before moving any tag (the pipeline's publish step). Default true.
+   */
+  readonly moveTag?: boolean;
 }
 
 export interface CreateIndexResult {
@@ -116,7 +121,7 @@ export async function createIndex(options: CreateIndexOptions): Promise<CreateIn
       throwIfAborted(signal, 'index create');
       try {
         await client.putManifest(target.repository, built.digest, built.bytes, built.mediaType, { signal });
-        await client.putManifest(target.repository, target.tag, built.bytes, built.mediaType, { signal });
+        if (options.moveTag !== false) await client.putManifest(target.repository, target.tag, built.bytes, built.mediaType, { signal });
       } catch (error) {
         throw wrapError(`pushing index ${targetName}`, error);
       }

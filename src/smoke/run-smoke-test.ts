@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -26,8 +26,8 @@ export interface SmokeTestResult {
   readonly arch: Arch;
   readonly image: string;
   readonly passed: boolean;
-  /** True when some checks could not run (kept for engines that cannot run Chromium). */
-  readonly partial: boolean;
+  /** False when the in-image test produced no report: the checks listed are host-side only. */
+  readonly ran: boolean;
   readonly durationMs: number;
   readonly checks: readonly ArtifactCheck[];
   readonly node?: string;
@@ -53,8 +53,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 300_000;
   const outDir = await mkdtemp(join(tmpdir(), 'multiarch-smoke-'));
-  // the container writes as uid 1000, which does not own this root-created directory
-  await chmod(outDir, 0o777);
+  await giveToImageUser(outDir);
   const name = `multiarch-smoke-${options.arch}-${randomBytes(4).toString('hex')}`;
   const timeout = timeoutSignal(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -80,7 +79,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
       arch: options.arch,
       image: options.image,
       passed: run.exitCode === 0 && report?.passed === true && checks.every((c) => c.ok),
-      partial: false,
+      ran: report !== undefined,
       durationMs: Date.now() - started,
       checks,
       ...(report?.node ? { node: report.node } : {}),
@@ -89,6 +88,19 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
     };
   } finally {
     await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The image's user (uid/gid 1000) writes the artifacts; nobody else on the host may. */
+const IMAGE_UID = 1000;
+
+async function giveToImageUser(dir: string): Promise<void> {
+  try {
+    await chown(dir, IMAGE_UID, IMAGE_UID);
+  } catch (error) {
+    // Not root (a docker-group user): the container can only write if the directory is open.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    await chmod(dir, 0o777);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseArchList } from '../../arch.js';
 import { formatDuration, formatTable, timestamped } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
+import { cliSignal } from '../cancellation.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('base'))
@@ -18,6 +19,7 @@ export function register(program: Command): void {
         suite: raw['suite'] ?? 'trixie',
         mirror: raw['mirror'] ?? 'http://deb.debian.org/debian',
         stateDir: host.stateDir,
+        signal: cliSignal(),
         onStatus: (arch, message) => process.stderr.write(`${timestamped(arch, message)}\n`),
       });
       const rows = bases.map((b) => [b.arch, b.tag, b.cached ? 'cached' : 'built', formatDuration(b.durationMs)]);

@@ -6,6 +6,7 @@ import { createProgress } from '../../progress/create-progress.js';
 import { addImageBuildOptions, resolveImageBuildOptions, runLogDir } from '../build-options.js';
 import { formatBytes, formatDuration, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
+import { cliSignal } from '../cancellation.js';
 import { bridgeBuildEvents } from '../progress-bridge.js';
 
 export function register(program: Command): void {
@@ -33,6 +34,7 @@ export function register(program: Command): void {
           stateDir: host.stateDir,
           logDir,
           onEvent: bridgeBuildEvents(progress),
+          signal: cliSignal(),
         });
       } finally {
         progress.stop();

@@ -5,6 +5,7 @@ import { createProgress, type ProgressMode } from '../../progress/create-progres
 import { formatBytes, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { parseArchList } from '../../arch.js';
+import { cliSignal } from '../cancellation.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('demo'))
@@ -17,10 +18,6 @@ export function register(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const host = resolveHostOptions(raw);
       const arches = parseArchList(String(raw['arch'] ?? 'amd64,arm64'));
-      const controller = new AbortController();
-      const onSignal = (name: NodeJS.Signals): void => controller.abort(new Error(name));
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       const progress = createProgress({ mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto', subjects: [...arches, 'index'], stream: process.stderr, ci: Boolean(process.env['CI']) });
       // loaded on use: the pipeline pulls in the AWS SDK clients
       const { runDemo } = await import('../../demo/run-demo.js');
@@ -32,13 +29,11 @@ export function register(program: Command): void {
           arches: arches.join(','),
           repository: String(raw['repo']),
           tag: String(raw['tag']),
-          signal: controller.signal,
+          signal: cliSignal(),
           emit: (event) => progress.handle(event),
         });
       } finally {
         progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
       }
       if (raw['json']) {
         process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
@@ -52,7 +47,7 @@ export function register(program: Command): void {
         a.digest ?? '-',
         a.uncompressedBytes === undefined ? '-' : formatBytes(a.uncompressedBytes),
         a.sizeBytes === undefined ? '-' : formatBytes(a.sizeBytes),
-        'passed',
+        a.smokeTest ?? 'not run',
       ]);
       process.stdout.write(`${formatTable(['arch', 'per-arch tag', 'digest', 'uncompressed', 'compressed', 'smoke test'], rows)}\n\n`);
       process.stdout.write(`${published.reference}  ${published.mediaType}\n  ${published.digest}\n`);

@@ -7,6 +7,7 @@ import { formatReport } from '../../pipeline/report.js';
 import { defaultStateDir, imageDir, projectRoot } from '../../project-paths.js';
 import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
 import { addPipelineConfigOptions, loadCliConfig } from './pipeline-options.js';
+import { cliSignal } from '../cancellation.js';
 
 /** `multiarch pipeline`: every arch in parallel (build → smoke test → push), then the verified multi-arch index. */
 export function register(program: Command): void {
@@ -25,13 +26,6 @@ export function register(program: Command): void {
         process.stdout.write(`${formatPlan(plan)}\n`);
         return;
       }
-      const controller = new AbortController();
-      const onSignal = (name: NodeJS.Signals): void => {
-        process.stderr.write(`\nmultiarch: ${name}: cancelling (stopping builds, nothing will be published)\n`);
-        controller.abort(new Error(name));
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       const progress = createProgress({
         mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto',
         subjects: [...config.arches, 'index'],
@@ -47,13 +41,11 @@ export function register(program: Command): void {
           stateDir: defaultStateDir(),
           // the directory the docker CLI children read too, so pushes and index use one identity
           dockerConfigDir: process.env['DOCKER_CONFIG'] || join(homedir(), '.docker'),
-          signal: controller.signal,
+          signal: cliSignal(),
           emit: (e) => progress.handle(e),
         }, plan);
       } finally {
         progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
       }
       process.stdout.write(raw['json'] ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
       if (report.error) throw new MultiarchError(report.error.code, report.error.message);

@@ -3,6 +3,7 @@ import { parseArch } from '../../arch.js';
 import { SmokeTestFailedError } from '../../errors.js';
 import { formatDuration, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
+import { cliSignal } from '../cancellation.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('test'))
@@ -16,7 +17,7 @@ export function register(program: Command): void {
       const arch = parseArch(String(raw['arch']));
       // loaded on use: the PNG/PDF decoders are not needed by the other verbs
       const { runSmokeTest } = await import('../../smoke/run-smoke-test.js');
-      const result = await runSmokeTest({ docker: host.docker, image, arch, timeoutMs: Number(raw['timeout'] ?? 300) * 1000 });
+      const result = await runSmokeTest({ docker: host.docker, image, arch, signal: cliSignal(), timeoutMs: Number(raw['timeout'] ?? 300) * 1000 });
       if (raw['json']) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
@@ -26,8 +27,9 @@ export function register(program: Command): void {
         process.stdout.write(`\n${image} (${arch}): ${result.passed ? 'PASSED' : 'FAILED'} in ${formatDuration(result.durationMs)}${timings ? ` — ${timings}` : ''}\n`);
       }
       if (!result.passed) {
-        const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`);
-        throw new SmokeTestFailedError(`smoke test of ${image} for ${arch} failed: ${failed.join('; ')}`);
+        const failed = result.checks.filter((c) => !c.ok);
+        if (!result.ran) throw new SmokeTestFailedError(`smoke test of ${image} for ${arch} could not run: ${failed.map((c) => c.detail).join('; ')}`);
+        throw new SmokeTestFailedError(`${image} (${arch}) failed check ${failed.map((c) => `"${c.name}" (${c.detail})`).join('; ')}`);
       }
     });
 }
