@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: number }
   | { readonly kind: 'reset' }
-  | { readonly kind: 'truncate' };
+  | { readonly kind: 'truncate' }
+  /** Holds the request this long, then forwards it unchanged (a slow registry). */
+  | { readonly kind: 'delay'; readonly ms: number };
 
 export interface FaultRule {
   readonly method?: string;
@@ -71,6 +73,15 @@ export async function startFaultProxy(options: { readonly upstream: string; read
 
   const server = createServer((req, res) => {
     const fault = pick(req);
+    if (fault?.kind === 'delay') {
+      req.pause();
+      setTimeout(() => forward(req, res, undefined), fault.ms);
+      return;
+    }
+    forward(req, res, fault);
+  });
+
+  function forward(req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
     log.push({ method: req.method ?? '', path: req.url ?? '', ...(fault ? { fault: fault.kind === 'status' ? String(fault.status) : fault.kind } : {}) });
     if (fault?.kind === 'reset') {
       req.socket.resetAndDestroy();
@@ -105,7 +116,7 @@ export async function startFaultProxy(options: { readonly upstream: string; read
     });
     proxied.on('error', () => res.destroy());
     req.pipe(proxied);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {

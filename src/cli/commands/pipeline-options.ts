@@ -35,6 +35,8 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--ecr-endpoint <url>', 'ECR API endpoint for registry credentials (AWS_ENDPOINT_URL_ECR)')
     .option('--insecure', 'allow plain HTTP to a non-loopback registry')
     .option('--log-dir <dir>', 'per-arch log files (kept for failures)')
+    .option('--force', 'publish even if another publisher moved the tag after this run started (default: refuse, exit 9)')
+    .option('--no-wait', 'fail at once (exit 9) when another run on this machine is publishing the same tag, instead of waiting')
     .addOption(new Option('--no-insecure').hideHelp());
 }
 
@@ -74,6 +76,8 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
     ecrEndpoint: [str('ecrEndpoint'), '--ecr-endpoint'],
     insecureRegistry: [raw['insecure'] === true ? true : undefined, '--insecure'],
     logDir: [str('logDir'), '--log-dir'],
+    'publish.force': [raw['force'] === true ? true : undefined, '--force'],
+    'publish.wait': [raw['wait'] === false ? false : undefined, '--no-wait'],
   });
 }
 

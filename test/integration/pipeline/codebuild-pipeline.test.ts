@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import type { ProgressEvent } from '../../../src/progress/events.js';
@@ -109,7 +110,8 @@ describe('multiarch pipeline on CodeBuild (real SDK clients, local CodeBuild)', 
     expect(arm?.input['sourceVersion']).toBe('main');
     expect(arm?.input['environmentVariablesOverride']).toEqual(
       expect.arrayContaining([
-        { name: 'IMAGE_TAG', value: 'latest-arm64v8', type: 'PLAINTEXT' },
+        // a run-scoped tag: the per-arch tag latest-arm64v8 moves only in the publish step
+        { name: 'IMAGE_TAG', value: `run-${report.runId ?? '?'}-arm64v8`, type: 'PLAINTEXT' },
         { name: 'IMAGE_ARCH', value: 'arm64v8', type: 'PLAINTEXT' },
         { name: 'IMAGE_REPO_NAME', value: 'pipeline-test', type: 'PLAINTEXT' },
         { name: 'REGISTRY', value: registry.host, type: 'PLAINTEXT' },
@@ -174,5 +176,38 @@ describe('multiarch pipeline on CodeBuild (real SDK clients, local CodeBuild)', 
     expect(await currentDigest(`${registry.host}/pipeline-test:cancel-arm64v8`)).toBeUndefined();
     expect(await currentDigest(report.target)).toBeUndefined();
     expect(await currentDigest(`${registry.host}/pipeline-test:latest`)).toBe(published);
+  });
+
+  it('SIGINT to the CLI during the local amd64 build stops the arm64 CodeBuild build too (mixed builders)', async () => {
+    await writeFile(join(sourceDir, 'slow'), 'arm64');
+    const before = callsOf('StartBuild').length;
+    const stopsBefore = callsOf('StopBuild').length;
+    const child = execa(process.execPath, [
+      'bin/multiarch.js', 'pipeline', '--registry', registry.host, '--repository', 'pipeline-test', '--tag', 'mixed',
+      '--context', sourceDir, '--log-dir', logDir, '--progress', 'plain',
+      '--builder', 'amd64=local', '--builder', 'arm64=codebuild', '--account-id', '000000000000', '--source-version', 'main',
+      '--codebuild-endpoint', codebuild.endpoint, '--logs-endpoint', codebuild.logsEndpoint, '--poll-interval', '200ms',
+      '--build-arg', 'SLOW=amd64', '--build-arg', 'SLEEP=120', '--build-arg', `NONCE=${Date.now()}`,
+      '--smoke-command', 'grep -q "^$(dpkg --print-architecture) " /arch',
+    ], {
+      cwd: process.cwd(),
+      reject: false,
+      env: { AWS_ACCESS_KEY_ID: 'AKIDLOCAL', AWS_SECRET_ACCESS_KEY: 'local-secret', AWS_DEFAULT_REGION: 'us-east-1', MULTIARCH_CONFIG: '', IMAGE_TAG: '', MULTIARCH_BUILDERS: '', CI: '' },
+    });
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // both builds under way: the CodeBuild one started, the local one building
+    for (;;) {
+      if (callsOf('StartBuild').length > before && /\[amd64\] build/.test(output)) break;
+      if (child.exitCode !== null) throw new Error(`the run ended early:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const stops = callsOf('StopBuild').slice(stopsBefore);
+    expect(stops.map((c) => String(c.input['id']))).toEqual([expect.stringMatching(/^pipeline-test-arm64:/)]);
+    await Promise.all(stops.map((c) => codebuild.waitForBuild(String(c.input['id']))));
+    for (const tag of ['mixed', 'mixed-amd64', 'mixed-arm64v8']) expect(await currentDigest(`${registry.host}/pipeline-test:${tag}`)).toBeUndefined();
   });
 });

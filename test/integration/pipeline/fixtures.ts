@@ -9,15 +9,17 @@ import type { CredentialResolver } from '../../../src/registry/auth/credentials.
 
 /**
  * A tiny image per arch FROM the local mmdebstrap base (no Docker Hub): records its arch,
- * fails on purpose when FAIL names the arch, sleeps SLEEP seconds when SLOW names it.
+ * fails on purpose when FAIL names the arch, sleeps SLEEP seconds when SLOW names it, and
+ * builds fine but records a wrong arch (so the smoke test fails) when BREAK names it.
  */
 export const TINY_DOCKERFILE = `FROM multiarch-base:trixie-\${TARGETARCH}
 ARG TARGETARCH
 ARG FAIL=""
 ARG SLOW=""
+ARG BREAK=""
 ARG SLEEP=60
 ARG NONCE=""
-RUN echo "$TARGETARCH $NONCE" > /arch \\
+RUN if [ "$BREAK" = "$TARGETARCH" ]; then echo "broken $NONCE" > /arch; else echo "$TARGETARCH $NONCE" > /arch; fi \\
  && if [ "$FAIL" = "$TARGETARCH" ]; then echo "failing on purpose for $TARGETARCH" >&2; exit 1; fi \\
  && if [ "$SLOW" = "$TARGETARCH" ]; then sleep "$SLEEP"; fi
 `;

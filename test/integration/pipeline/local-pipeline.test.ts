@@ -60,7 +60,7 @@ describe('multiarch pipeline on the local Docker engine', () => {
     // every arch went through every step, and the display heard about each
     for (const arch of ['amd64', 'arm64'] as const) {
       const phases = events.filter((e) => e.type === 'phase' && e.subject === arch).map((e) => (e.type === 'phase' ? e.phase : ''));
-      expect(phases).toEqual(['build', 'smoke-test', 'push', 'done']);
+      expect(phases).toEqual(['build', 'smoke-test', 'push', 'verify', 'done']);
     }
     expect(existsSync(join(logDir))).toBe(true);
     published = report.digest;
