@@ -35,11 +35,17 @@ export function parseArch(value: string): Arch {
   return arch;
 }
 
-/** Parses "amd64,arm64" into a de-duplicated list in the given order. */
+/** Parses "amd64,arm64" in the given order; naming an arch twice is an error, not a no-op. */
 export function parseArchList(value: string): Arch[] {
   const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw new BadInputError('no architecture given: use e.g. --arch amd64,arm64');
-  return [...new Set(parts.map(parseArch))];
+  const arches: Arch[] = [];
+  for (const part of parts) {
+    const arch = parseArch(part);
+    if (arches.includes(arch)) throw new BadInputError(`--arch ${value} names ${arch} twice: list each architecture once`);
+    arches.push(arch);
+  }
+  return arches;
 }
 
 export function archTagSuffix(arch: Arch): string {

@@ -18,7 +18,6 @@ export { formatPlatform, parsePlatform, type Platform } from './oci/platform.js'
 export { DockerCli, type DockerEndpoint } from './docker/docker-cli.js';
 export { pushImage, type PushImageOptions, type PushedImage } from './docker/push-image.js';
 export { createLocalDockerBuilder, type LocalDockerBuilderOptions } from './builders/local-docker.js';
-export { buildImages, type BuildImagesOptions, type BuiltImage } from './builders/build-images.js';
 export { ensureBaseImages, baseImageTag, type BaseImage } from './base/base-image.js';
 export { resolveBase, parseBaseChoice, type BaseChoice } from './base/resolve-base.js';
 export { runSmokeTest, type SmokeTestOptions, type SmokeTestResult } from './smoke/run-smoke-test.js';

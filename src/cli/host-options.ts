@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DockerCli } from '../docker/docker-cli.js';
 import { BadInputError } from '../errors.js';
 import { defaultStateDir } from '../project-paths.js';
+import { runContext } from './run-context.js';
 
 /** Options shared by the verbs that use the local host (Docker engine, state dir, registry). */
 export interface HostOptions {
@@ -19,7 +20,7 @@ export function addHostOptions(command: Command): Command {
     .option('--docker-context <name>', 'Docker context to use');
 }
 
-export function resolveHostOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): HostOptions {
+export function resolveHostOptions(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = runContext().env): HostOptions {
   const portText = (raw['registryPort'] as string | undefined) ?? env['MULTIARCH_REGISTRY_PORT'] ?? '5000';
   const registryPort = Number(portText);
   if (!Number.isInteger(registryPort) || registryPort < 1 || registryPort > 65535) {

@@ -4,6 +4,7 @@ import { MultiarchError } from '../errors.js';
 import { exitCodeFor } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
 import { installCancellation } from './cancellation.js';
+import { resetRunContext, runContext } from './run-context.js';
 
 /** Builds the `multiarch` program; separate from running it so tests can drive it. */
 export function createProgram(): Command {
@@ -19,6 +20,8 @@ export function createProgram(): Command {
 /** Runs the CLI; the only place in the project that decides the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = createProgram();
+  // one snapshot of the environment per invocation, shared by every verb
+  resetRunContext();
   const cancellation = installCancellation();
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -30,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof MultiarchError ? error.message : error instanceof Error ? error.message : String(error);
     process.stderr.write(`multiarch: error: ${message}\n`);
-    if (process.env['MULTIARCH_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    if (runContext().debug && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
     return exitCodeFor(error);
   } finally {
     cancellation.dispose();

@@ -5,6 +5,9 @@ import type { BuilderSpec } from './builder-spec.js';
 import { pipelineConfigSchema, type PipelineConfig } from './schema.js';
 import { envLayer, fileLayer, type ConfigLayer } from './sources.js';
 
+/** `build`: `multiarch build`, which needs no registry. */
+export type ConfigPurpose = 'publish' | 'build';
+
 export interface LoadConfigOptions {
   /** From the command line (highest precedence). */
   readonly flags?: ConfigLayer;
@@ -12,6 +15,7 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A YAML/JSON file (lowest precedence); `MULTIARCH_CONFIG` names one when this is unset. */
   readonly file?: string;
+  readonly purpose?: ConfigPurpose;
 }
 
 export interface LoadedConfig {
@@ -67,18 +71,21 @@ function deepFreeze<T>(value: T): T {
  * Validates merged values into the frozen effective config. Throws ConfigError naming the
  * first bad field and where it came from: `config: tag: must be a Docker tag (from IMAGE_TAG)`.
  */
-export function resolveConfig(values: Record<string, unknown>, origins: Readonly<Record<string, string>> = {}): PipelineConfig {
+export function resolveConfig(values: Record<string, unknown>, origins: Readonly<Record<string, string>> = {}, purpose: ConfigPurpose = 'publish'): PipelineConfig {
   const result = pipelineConfigSchema.safeParse(values);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path ?? [];
+    // an unknown top-level key has an empty path: its own origin names the file it is in
+    const keyPath = issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
     const field = path.map(String).join('.') || '(root)';
-    const origin = originOf(path, origins);
+    const origin = originOf(keyPath, origins);
     const message = issue?.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
     throw new ConfigError(`config: ${field}: ${message}${origin ? ` (from ${origin})` : ''}`, { cause: result.error });
   }
   const parsed = result.data;
-  const registry = parsed.registry ?? (parsed.accountId ? ecrRegistryHost(parsed.accountId, parsed.region) : undefined);
+  // a build-only run never contacts a registry: its name only prefixes unused references
+  const registry = parsed.registry ?? (parsed.accountId ? ecrRegistryHost(parsed.accountId, parsed.region) : undefined) ?? (purpose === 'build' ? 'localhost' : undefined);
   if (!registry) {
     throw new ConfigError('config: registry: required (set --registry, MULTIARCH_REGISTRY, or AWS_ACCOUNT_ID for ECR)');
   }
@@ -99,5 +106,5 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   layers.push(envLayer(env));
   if (options.flags) layers.push(options.flags);
   const { values, origins } = mergeLayers(layers);
-  return { config: resolveConfig(values, origins), origins };
+  return { config: resolveConfig(values, origins, options.purpose), origins };
 }

@@ -15,7 +15,12 @@ const archListSchema = z.preprocess(
       for (const value of values) {
         try {
           const arch = parseArch(value);
-          if (!arches.includes(arch)) arches.push(arch);
+          if (arches.includes(arch)) {
+            // silently dropping it would publish a one-arch index to the multi-arch tag
+            ctx.addIssue({ code: 'custom', message: `"${value}" names ${arch} twice: list each architecture once` });
+            return z.NEVER;
+          }
+          arches.push(arch);
         } catch (error) {
           ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
           return z.NEVER;
@@ -39,6 +44,10 @@ const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const REGISTRY = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+const validPort = (host: string): boolean => {
+  const port = /:(\d+)$/.exec(host)?.[1];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+};
 
 const buildersSchema = z
   .record(z.string(), z.preprocess(parseBuilderSpec, builderSpecSchema))
@@ -52,7 +61,11 @@ const buildersSchema = z
 export const pipelineConfigSchema = z
   .object({
     /** Registry host[:port]; defaults to the ECR registry of accountId/region. */
-    registry: z.string().regex(REGISTRY, 'must be a registry host such as 127.0.0.1:5000 or 123456789012.dkr.ecr.us-east-1.amazonaws.com').optional(),
+    registry: z
+      .string()
+      .regex(REGISTRY, 'must be a registry host such as 127.0.0.1:5000 or 123456789012.dkr.ecr.us-east-1.amazonaws.com')
+      .refine(validPort, 'port must be 1-65535')
+      .optional(),
     repository: z.string().regex(REPOSITORY, 'must be a lowercase repository name such as multi-arch-test').default(DEFAULT_REPOSITORY_NAME),
     tag: z.string().regex(TAG, 'must be a Docker tag (letters, digits, _ . -; at most 128)').default('latest'),
     arches: archListSchema.default(['amd64', 'arm64']),
@@ -65,11 +78,18 @@ export const pipelineConfigSchema = z
         /** Product image base: auto | public | local | an image reference. */
         base: z.string().min(1).default('auto'),
         dockerfile: z.string().min(1).optional(),
+        /** Name of the local per-arch tag: {tag}, {arch}, {suffix} (amd64 | arm64v8). */
+        localTagTemplate: z
+          .string()
+          .refine((t) => t.includes('{tag}') && /\{(arch|suffix)\}/.test(t), 'must contain {tag} and {arch} or {suffix}')
+          .default('{tag}-{suffix}'),
+        /** Extra CA bundle given to the product build as the `ca` secret; false: none; unset: the system bundle. */
+        caBundle: z.union([z.string().min(1), z.literal(false)]).optional(),
         args: z.record(z.string(), z.string()).default({}),
         secrets: z.array(z.object({ id: z.string().min(1), src: z.string().min(1) }).strict()).default([]),
       })
       .strict()
-      .default({ base: 'auto', args: {}, secrets: [] }),
+      .default({ base: 'auto', localTagTemplate: '{tag}-{suffix}', args: {}, secrets: [] }),
     smokeTest: z
       .object({
         skip: z.boolean().default(false),

@@ -6,6 +6,7 @@ import { createLocalDockerBuilder } from '../builders/local-docker.js';
 import { createRemoteDockerBuilder } from '../builders/remote-docker.js';
 import type { PipelineConfig } from '../config/schema.js';
 import { DockerCli } from '../docker/docker-cli.js';
+import { HostSetupError } from '../errors.js';
 import type { ProgressEvent } from '../progress/events.js';
 import type { PipelinePlan } from './plan.js';
 import type { ArchBackend } from './run-arch.js';
@@ -41,11 +42,20 @@ function awsClientConfig(config: PipelineConfig, endpoint: string | undefined): 
 export async function createBackends(options: CreateBackendsOptions): Promise<{ backends: Partial<Record<Arch, ArchBackend>>; close: () => void }> {
   const { plan, config } = options;
   const backends: Partial<Record<Arch, ArchBackend>> = {};
+  const pingedLocal = new Set<DockerCli>();
   let aws: { client: CodeBuildClient; logsClient: CloudWatchLogsClient } | undefined;
   for (const arch of plan.arches) {
     const spec = arch.builder;
     if (spec.type === 'local') {
       const docker = options.localDocker ?? new DockerCli();
+      // before anything else runs (a base bootstrap takes minutes): an engine that is not
+      // there is a host problem, not a failed build or smoke test
+      if (!pingedLocal.has(docker)) {
+        if (!(await docker.ping(options.signal))) {
+          throw new HostSetupError(`cannot reach the Docker engine (${docker.describe()}, as the docker CLI's DOCKER_HOST or context selects it): start dockerd ("multiarch doctor --fix") or point DOCKER_HOST at a running engine`);
+        }
+        pingedLocal.add(docker);
+      }
       backends[arch.arch] = { builder: createLocalDockerBuilder({ docker }), docker };
     } else if (spec.type === 'remote') {
       backends[arch.arch] = await createRemoteDockerBuilder({

@@ -9,6 +9,9 @@ import type { ProgressEvent } from '../progress/events.js';
 import { createBackends } from './backends.js';
 import { planPipeline, type PipelinePlan } from './plan.js';
 import { productInputs } from './product-build.js';
+import { BadInputError } from '../errors.js';
+import { checkPlanInputs } from './check-inputs.js';
+import { defaultCaBundle } from '../builders/image-build-request.js';
 import type { BeforeTagsMove } from './publish.js';
 import { acquireTargetLock, type TargetLock } from './target-lock.js';
 import { pipelineCredentials } from './registry-credentials.js';
@@ -30,6 +33,9 @@ export interface ExecutePipelineOptions {
   readonly localDocker?: DockerCli;
   /** Signing and attestation of the verified index, by digest, before any tag moves. */
   readonly beforeTagsMove?: BeforeTagsMove;
+  /** `build`: stop each arch after its build (`multiarch build`); no registry is touched. */
+  readonly stopAfter?: 'build' | 'publish';
+  readonly sequential?: boolean;
 }
 
 /**
@@ -40,37 +46,55 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-export function planFor(config: PipelineConfig, options: Pick<ExecutePipelineOptions, 'productContextDir'>): PipelinePlan {
-  return planPipeline(config, { productContextDir: options.productContextDir, runId: newRunId() });
+export function planFor(config: PipelineConfig, options: Pick<ExecutePipelineOptions, 'productContextDir' | 'stopAfter' | 'sequential'>): PipelinePlan {
+  const caBundle = defaultCaBundle();
+  return planPipeline(config, {
+    productContextDir: options.productContextDir,
+    runId: newRunId(),
+    ...(options.stopAfter ? { stopAfter: options.stopAfter } : {}),
+    ...(options.sequential ? { sequential: true } : {}),
+    ...(caBundle ? { defaultCaBundle: caBundle } : {}),
+  });
 }
 
 /**
- * `multiarch pipeline` as a library call: plan, take the target's lock, set up a builder
- * per arch, run. Setup failures (unreachable engine, bad base, lock held with
- * `--no-wait`) come back in the report like step failures, so callers handle one shape.
+ * `multiarch pipeline` (and, with `stopAfter: 'build'`, `multiarch build`) as a library
+ * call: check the inputs, take the target's lock, set up and reach a builder per arch,
+ * run. Setup failures (a missing file, an unreachable engine, a bad base, the lock held
+ * with `--no-wait`) come back in the report like step failures, so callers handle one shape.
  */
 export async function executePipeline(config: PipelineConfig, options: ExecutePipelineOptions, plan = planFor(config, options)): Promise<PipelineReport> {
   const emit = options.emit ?? (() => undefined);
   const started = Date.now();
   let close = (): void => undefined;
   let lock: TargetLock | undefined;
-  const registry = options.registry ?? createRegistryServices({
-    registry: plan.registry,
-    repository: plan.repository,
-    insecure: plan.insecureRegistry,
-    credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')),
-  });
+  let ownRegistry: RegistryServices | undefined;
   try {
-    lock = await acquireTargetLock({
-      stateDir: options.stateDir,
-      target: plan.target,
-      runId: plan.runId,
-      wait: plan.waitForLock,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onWaiting: (holder) => emit({ type: 'status', subject: 'index', detail: `waiting for run ${holder.runId} (pid ${holder.pid}), which is publishing ${plan.target}` }),
-    });
+    checkPlanInputs(plan);
+    const publishing = plan.stopAfter === 'publish';
+    if (!publishing && plan.arches.some((a) => a.builder.type === 'codebuild')) {
+      throw new BadInputError('multiarch build builds on Docker engines; CodeBuild builds push themselves: use multiarch pipeline');
+    }
+    if (publishing) {
+      lock = await acquireTargetLock({
+        stateDir: options.stateDir,
+        target: plan.target,
+        runId: plan.runId,
+        wait: plan.waitForLock,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onWaiting: (holder) => emit({ type: 'status', subject: 'index', detail: `waiting for run ${holder.runId} (pid ${holder.pid}), which is publishing ${plan.target}` }),
+      });
+    }
     const created = await createBackends({ plan, config, emit, ...(options.signal ? { signal: options.signal } : {}), ...(options.localDocker ? { localDocker: options.localDocker } : {}) });
     close = created.close;
+    const registry = publishing
+      ? (options.registry ?? (ownRegistry = createRegistryServices({
+          registry: plan.registry,
+          repository: plan.repository,
+          insecure: plan.insecureRegistry,
+          credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')),
+        })))
+      : undefined;
     const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
     return await runPipeline({
       plan,
@@ -86,7 +110,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
             }),
           }
         : {}),
-      registry,
+      ...(registry ? { registry } : {}),
       ...(smokeTester ? { smokeTester } : {}),
       ...(options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -105,6 +129,6 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
   } finally {
     close();
     await lock?.release();
-    if (!options.registry) await registry.close?.();
+    await ownRegistry?.close?.();
   }
 }

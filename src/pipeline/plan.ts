@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { archTagSuffix, dockerPlatform, perArchTag, type Arch } from '../arch.js';
 import { buildProjectName } from '../aws/project-names.js';
 import { formatBuilderSpec, type BuilderSpec } from '../config/builder-spec.js';
@@ -51,6 +51,12 @@ export interface PipelinePlan {
   readonly force: boolean;
   /** Wait for another run on this machine that holds the target, rather than fail. */
   readonly waitForLock: boolean;
+  /** `build`: `multiarch build` — the same run, stopped after each arch's build. */
+  readonly stopAfter: 'build' | 'publish';
+  /** One arch after the other instead of all at once. */
+  readonly sequential: boolean;
+  /** CA bundle for the product build's `ca` secret; undefined: none. */
+  readonly caBundle?: string;
 }
 
 export interface PlanOptions {
@@ -58,6 +64,10 @@ export interface PlanOptions {
   readonly productContextDir: string;
   /** Unique per run, so concurrent runs never share log files. */
   readonly runId: string;
+  readonly stopAfter?: 'build' | 'publish';
+  readonly sequential?: boolean;
+  /** The system CA bundle, when the config names none (`build.caBundle` unset). */
+  readonly defaultCaBundle?: string;
 }
 
 /** Prefix of every run-scoped tag; the CDK app's lifecycle rule matches it. */
@@ -68,12 +78,17 @@ export function runTag(runId: string, arch: Arch): string {
   return `${RUN_TAG_PREFIX}${runId}-${archTagSuffix(arch)}`;
 }
 
+function localTagName(template: string, tag: string, arch: Arch): string {
+  return template.replaceAll('{tag}', tag).replaceAll('{arch}', arch).replaceAll('{suffix}', archTagSuffix(arch));
+}
+
 /** Pure: turns the effective config into the list of things the run will do. */
 export function planPipeline(config: PipelineConfig, options: PlanOptions): PipelinePlan {
   const product = config.build.context === undefined;
   const contextDir = config.build.context ?? options.productContextDir;
   const logDir = join(config.logDir, options.runId);
   const registryRepo = `${config.registry}/${config.repository}`;
+  const caBundle = config.build.caBundle === false ? undefined : (config.build.caBundle ?? options.defaultCaBundle);
   return {
     runId: options.runId,
     target: `${registryRepo}:${config.tag}`,
@@ -86,7 +101,7 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
         arch,
         platform: dockerPlatform(arch),
         builder,
-        localTag: `${config.repository}:${perArchTag(config.tag, arch)}`,
+        localTag: `${config.repository}:${localTagName(config.build.localTagTemplate, config.tag, arch)}`,
         target: `${registryRepo}:${perArchTag(config.tag, arch)}`,
         runTarget: `${registryRepo}:${runTag(options.runId, arch)}`,
         ...(builder.type === 'codebuild' ? { project: builder.project ?? buildProjectName(config.repository, arch) } : {}),
@@ -95,7 +110,8 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
     }),
     product,
     contextDir,
-    dockerfile: config.build.dockerfile ? join(contextDir, config.build.dockerfile) : join(contextDir, 'Dockerfile'),
+    // an absolute --dockerfile is taken as given, not re-rooted under the context
+    dockerfile: config.build.dockerfile ? resolve(contextDir, config.build.dockerfile) : join(contextDir, 'Dockerfile'),
     buildArgs: config.build.args,
     secrets: config.build.secrets,
     smokeTest: { skip: config.smokeTest.skip, ...(config.smokeTest.command ? { command: config.smokeTest.command } : {}) },
@@ -104,6 +120,9 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
     logDir,
     force: config.publish.force,
     waitForLock: config.publish.wait,
+    stopAfter: options.stopAfter ?? 'publish',
+    sequential: options.sequential ?? false,
+    ...(caBundle ? { caBundle } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Arch } from '../arch.js';
 import { resolveBase, type BaseChoice } from '../base/resolve-base.js';
-import { defaultCaBundle, imageBuildRequest } from '../builders/image-build-request.js';
+import { imageBuildRequest } from '../builders/image-build-request.js';
 import { readSourceMetadata, type SourceMetadata } from '../builders/source-metadata.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import type { PipelinePlan } from './plan.js';
@@ -28,7 +28,7 @@ export function productInputs(options: {
   readonly onStatus?: (arch: Arch, message: string) => void;
 }): ProductInputsResolver {
   let metadata: Promise<SourceMetadata> | undefined;
-  const caBundle = defaultCaBundle();
+  const caBundle = options.plan.caBundle;
   return async (arch, docker, signal) => {
     metadata ??= readSourceMetadata(options.projectDir);
     const base = await resolveBase(options.base, {

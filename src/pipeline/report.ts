@@ -3,7 +3,7 @@ import { MultiarchError, type ErrorCode } from '../errors.js';
 import { formatBytes, formatDuration, formatTable } from '../format.js';
 
 export type StepName = 'base' | 'build' | 'smoke-test' | 'push' | 'verify';
-export type ArchStatus = 'published' | 'tested' | 'failed' | 'cancelled' | 'pending';
+export type ArchStatus = 'published' | 'built' | 'tested' | 'failed' | 'cancelled' | 'pending';
 
 export interface ArchReport {
   readonly arch: Arch;
@@ -11,6 +11,8 @@ export interface ArchReport {
   status: ArchStatus;
   /** Per-arch tag reference (moved only when the run publishes). */
   target: string;
+  /** Name the image got on the building engine (Docker builders). */
+  localTag?: string;
   /** Run-scoped tag the arch was pushed under. */
   runTarget?: string;
   /** Digest of the arch's (plain image) manifest. */
@@ -36,7 +38,7 @@ export interface ArchReport {
 export interface PipelineReport {
   readonly runId?: string;
   readonly target: string;
-  status: 'published' | 'failed' | 'cancelled';
+  status: 'published' | 'built' | 'failed' | 'cancelled';
   /** Digest the multi-arch tag pointed at before the run (undefined: did not exist). */
   previousDigest?: string;
   /** The new index digest, when published. */
@@ -66,7 +68,9 @@ export function formatReport(report: PipelineReport): string {
     seconds(a.steps.build), seconds(a.steps['smoke-test']), seconds(a.steps.push), seconds(a.durationMs),
   ]);
   const out = [formatTable(header, rows), ''];
-  if (report.status === 'published') {
+  if (report.status === 'built') {
+    out.push(`built ${report.arches.length} image(s) in ${seconds(report.durationMs)}; nothing pushed`);
+  } else if (report.status === 'published') {
     out.push(`published ${report.target}@${report.digest ?? '?'} in ${seconds(report.durationMs)} (index ${seconds(report.indexMs)})`);
   } else {
     out.push(`${report.status}: ${report.target} not moved${report.previousDigest ? ` (still ${report.previousDigest})` : ''}; ${report.error?.message ?? ''}`);

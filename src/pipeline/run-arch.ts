@@ -24,7 +24,8 @@ export interface RunArchOptions {
   readonly backend: ArchBackend;
   /** The product's base images and labels, resolved for this arch on its engine. */
   readonly productInputs?: ProductInputsResolver;
-  readonly registry: RegistryServices;
+  /** Absent only for a build-only run, which stops before touching a registry. */
+  readonly registry?: RegistryServices;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
   readonly emit: (event: ProgressEvent) => void;
@@ -50,7 +51,7 @@ export interface TestedImage {
  * Builders that push themselves (CodeBuild smoke-tests before its push) are checked
  * against the registry instead of trusted.
  */
-export async function runArch(options: RunArchOptions): Promise<TestedImage> {
+export async function runArch(options: RunArchOptions): Promise<TestedImage | undefined> {
   const { plan, arch, backend, signal, emit, report } = options;
   const subject = arch.arch;
   const timed = async <T>(step: StepName, limit: number, work: (s: AbortSignal) => Promise<T>): Promise<T> => {
@@ -83,12 +84,20 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage> {
     }),
   );
 
+  if (plan.stopAfter === 'build') {
+    if (built.imageId) report.imageId = built.imageId;
+    if (docker && built.imageId) report.uncompressedBytes = (await inspectLocalImage(docker, built.imageId, signal))?.size;
+    return undefined;
+  }
+  const registry = options.registry;
+  if (!registry) throw new MultiarchError('INTERNAL', 'a publishing run needs registry services');
+
   if (built.pushed) {
     const pushed = built.pushed;
     report.digest = pushed.digest;
     if (built.imageId) report.imageId = built.imageId;
-    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, pushed.digest, built.imageId, s));
-    await recordSize(options);
+    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, built.imageId, s));
+    await recordSize(options, registry);
     return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}) };
   }
 
@@ -116,8 +125,8 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage> {
     pushImage({ docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true }),
   );
   report.digest = pushed.digest;
-  await timed('verify', plan.timeouts.push, (s) => checkPushed(options, pushed.digest, imageId, s));
-  await recordSize(options);
+  await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
+  await recordSize(options, registry);
   return { digest: pushed.digest, imageId };
 }
 
@@ -125,7 +134,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage> {
  * The run tag holds exactly the pushed manifest, for this arch's platform, and its config
  * is the image that was tested: anything else means another writer got in between.
  */
-async function checkPushed({ plan, arch, registry }: RunArchOptions, digest: string, imageId: string | undefined, signal: AbortSignal): Promise<void> {
+async function checkPushed({ plan, arch }: RunArchOptions, registry: RegistryServices, digest: string, imageId: string | undefined, signal: AbortSignal): Promise<void> {
   const found = await registry.resolveDigest(arch.runTarget, { signal });
   if (found.digest !== digest) {
     throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} is ${found.digest} in the registry, but the push reported ${digest}`);
@@ -139,7 +148,7 @@ async function checkPushed({ plan, arch, registry }: RunArchOptions, digest: str
   }
 }
 
-async function recordSize({ registry, plan, report, signal }: RunArchOptions): Promise<void> {
+async function recordSize({ plan, report, signal }: RunArchOptions, registry: RegistryServices): Promise<void> {
   if (!registry.imageSize || !report.digest) return;
   report.sizeBytes = await registry.imageSize(`${plan.registry}/${plan.repository}@${report.digest}`, { signal }).catch(() => undefined);
 }

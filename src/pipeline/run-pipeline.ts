@@ -16,7 +16,8 @@ export interface RunPipelineOptions {
   readonly backends: Readonly<Partial<Record<Arch, ArchBackend>>>;
   /** The product image's per-arch base and labels (absent for a user's own context). */
   readonly productInputs?: ProductInputsResolver;
-  readonly registry: RegistryServices;
+  /** Required to publish; a build-only run (`plan.stopAfter: 'build'`) touches no registry. */
+  readonly registry?: RegistryServices;
   /** Undefined runs no smoke test on Docker engines (CodeBuild runs its own). */
   readonly smokeTester?: SmokeTester;
   /** Signs and attests the verified index by digest, before any tag moves. */
@@ -60,6 +61,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     status: 'pending',
     target: a.target,
     runTarget: a.runTarget,
+    ...(a.builder.type === 'codebuild' ? {} : { localTag: a.localTag }),
     steps: {},
     durationMs: 0,
   }));
@@ -67,7 +69,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const finish = async (error?: unknown): Promise<PipelineReport> => {
     report.durationMs = Date.now() - started;
     if (error === undefined) {
-      report.status = 'published';
+      report.status = plan.stopAfter === 'build' ? 'built' : 'published';
       await rm(plan.logDir, { recursive: true, force: true });
       return report;
     }
@@ -77,50 +79,64 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     report.error = errorSummary(cause);
     report.status = report.error.code === 'CANCELLED' ? 'cancelled' : 'failed';
     for (const a of reports) if (a.status !== 'published') a.logFile = plan.arches.find((p) => p.arch === a.arch)?.logFile;
-    report.runTagsLeft = await dropRunTags(registry, plan, reports);
+    if (registry) report.runTagsLeft = await dropRunTags(registry, plan, reports);
     return report;
   };
 
-  try {
-    report.previousDigest = await previousDigestOf(plan, registry, signal);
-  } catch (error) {
-    return finish(error);
+  if (plan.stopAfter === 'publish') {
+    if (!registry) return finish(new MultiarchError('INTERNAL', 'a publishing run needs registry services'));
+    try {
+      report.previousDigest = await previousDigestOf(plan, registry, signal);
+    } catch (error) {
+      return finish(error);
+    }
   }
 
   const tested = new Map<Arch, TestedImage>();
-  const outcomes = await Promise.allSettled(
-    plan.arches.map(async (arch, i) => {
-      const archReport = reports[i] as ArchReport;
-      const archStarted = Date.now();
-      try {
-        const backend = options.backends[arch.arch];
-        if (!backend) throw new MultiarchError('INTERNAL', `no builder for ${arch.arch}`);
-        if (!backend.docker) archReport.smokeTest = 'in-build';
-        const image = await runArch({
-          plan, arch, backend, registry, signal, emit, report: archReport,
-          ...(options.productInputs ? { productInputs: options.productInputs } : {}),
-          ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
-        });
+  const runOne = async (arch: PipelinePlan['arches'][number], i: number): Promise<void> => {
+    const archReport = reports[i] as ArchReport;
+    const archStarted = Date.now();
+    try {
+      const backend = options.backends[arch.arch];
+      if (!backend) throw new MultiarchError('INTERNAL', `no builder for ${arch.arch}`);
+      if (!backend.docker) archReport.smokeTest = 'in-build';
+      const image = await runArch({
+        plan, arch, backend, signal, emit, report: archReport,
+        ...(registry ? { registry } : {}),
+        ...(options.productInputs ? { productInputs: options.productInputs } : {}),
+        ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
+      });
+      if (image) {
         tested.set(arch.arch, image);
         archReport.status = 'tested';
         emit({ type: 'phase', subject: arch.arch, phase: 'done', detail: `${image.digest} (waiting for the other arches to publish)` });
-      } catch (error) {
-        const cancelled = error instanceof CancelledError;
-        archReport.status = cancelled ? 'cancelled' : 'failed';
-        archReport.error = errorSummary(error);
-        emit({ type: 'phase', subject: arch.arch, phase: cancelled ? 'cancelled' : 'failed', detail: archReport.error.message });
-        if (!cancelled) siblings.abort(error);
-        throw error;
-      } finally {
-        archReport.durationMs = Date.now() - archStarted;
+      } else {
+        archReport.status = 'built';
+        emit({ type: 'phase', subject: arch.arch, phase: 'done', detail: `built ${arch.localTag} (${archReport.imageId ?? '?'})` });
       }
-    }),
-  );
+    } catch (error) {
+      const cancelled = error instanceof CancelledError;
+      archReport.status = cancelled ? 'cancelled' : 'failed';
+      archReport.error = errorSummary(error);
+      emit({ type: 'phase', subject: arch.arch, phase: cancelled ? 'cancelled' : 'failed', detail: archReport.error.message });
+      if (!cancelled) siblings.abort(error);
+      throw error;
+    } finally {
+      archReport.durationMs = Date.now() - archStarted;
+    }
+  };
+  const outcomes: PromiseSettledResult<void>[] = [];
+  if (plan.sequential) {
+    for (const [i, arch] of plan.arches.entries()) outcomes.push(...(await Promise.allSettled([runOne(arch, i)])));
+  } else {
+    outcomes.push(...(await Promise.allSettled(plan.arches.map(runOne))));
+  }
   const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as unknown);
   if (failures.length > 0) {
     emit({ type: 'phase', subject: 'index', phase: 'skipped', detail: `${plan.target} not moved` });
     return finish(rootCause(failures));
   }
+  if (plan.stopAfter === 'build' || !registry) return finish();
 
   const indexStarted = Date.now();
   try {

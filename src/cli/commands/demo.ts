@@ -6,6 +6,7 @@ import { formatBytes, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { parseArchList } from '../../arch.js';
 import { cliSignal } from '../cancellation.js';
+import { runContext } from '../run-context.js';
 
 export function register(program: Command): void {
   addHostOptions(program.command('demo'))
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const host = resolveHostOptions(raw);
       const arches = parseArchList(String(raw['arch'] ?? 'amd64,arm64'));
-      const progress = createProgress({ mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto', subjects: [...arches, 'index'], stream: process.stderr, ci: Boolean(process.env['CI']) });
+      const progress = createProgress({ mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto', subjects: [...arches, 'index'], stream: process.stderr, ci: runContext().ci });
       // loaded on use: the pipeline pulls in the AWS SDK clients
       const { runDemo } = await import('../../demo/run-demo.js');
       let result;

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { parseAssignments, parseBuilderAssignments, layerFrom, type ConfigLayer } from '../../config/sources.js';
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
+import { runContext } from '../run-context.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -81,8 +82,8 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   });
 }
 
-/** Flags → environment → file → defaults; the one place the CLI reads `process.env` for config. */
+/** Flags → environment (the run context's snapshot) → file → defaults. */
 export async function loadCliConfig(raw: Record<string, unknown>): Promise<LoadedConfig> {
   const file = typeof raw['config'] === 'string' ? raw['config'] : undefined;
-  return loadConfig({ flags: flagsLayer(raw), env: process.env, ...(file ? { file } : {}) });
+  return loadConfig({ flags: flagsLayer(raw), env: runContext().env, ...(file ? { file } : {}) });
 }

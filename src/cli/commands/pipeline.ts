@@ -1,13 +1,13 @@
-import type { Command } from 'commander';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { MultiarchError } from '../../errors.js';
+import { Option, type Command } from 'commander';
+import { BadInputError, MultiarchError } from '../../errors.js';
+import { checkPlanInputs } from '../../pipeline/check-inputs.js';
 import { formatPlan } from '../../pipeline/plan.js';
 import { formatReport } from '../../pipeline/report.js';
 import { defaultStateDir, imageDir, projectRoot } from '../../project-paths.js';
 import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
 import { addPipelineConfigOptions, loadCliConfig } from './pipeline-options.js';
 import { cliSignal } from '../cancellation.js';
+import { runContext } from '../run-context.js';
 
 /** `multiarch pipeline`: every arch in parallel (build → smoke test → push), then the verified multi-arch index. */
 export function register(program: Command): void {
@@ -17,11 +17,17 @@ export function register(program: Command): void {
     .option('--progress <mode>', 'auto | tty | plain | none', 'auto')
     .option('--verbose', 'with plain progress, also print every build output line')
     .option('--dry-run', 'print the plan and exit')
+    .addOption(new Option('--docker-host <host>').hideHelp())
     .action(async (raw: Record<string, unknown>) => {
       // loaded on use: the pipeline pulls in the AWS SDK clients and image decoders
       const { executePipeline, planFor } = await import('../../pipeline/execute-pipeline.js');
+      if (raw['dockerHost'] !== undefined) {
+        throw new BadInputError('pipeline takes no --docker-host: set DOCKER_HOST for the local engine, or --builder [ARCH=]remote:<host> to build an arch on another engine');
+      }
       const { config } = await loadCliConfig(raw);
       const plan = planFor(config, { productContextDir: imageDir() });
+      // missing files are bad input, reported before anything runs (and by --dry-run too)
+      checkPlanInputs(plan);
       if (raw['dryRun']) {
         process.stdout.write(`${formatPlan(plan)}\n`);
         return;
@@ -30,7 +36,7 @@ export function register(program: Command): void {
         mode: (raw['progress'] as ProgressMode | undefined) ?? 'auto',
         subjects: [...config.arches, 'index'],
         stream: process.stderr,
-        ci: Boolean(process.env['CI']),
+        ci: runContext().ci,
         verbose: raw['verbose'] === true,
       });
       let report;
@@ -40,7 +46,7 @@ export function register(program: Command): void {
           productContextDir: imageDir(),
           stateDir: defaultStateDir(),
           // the directory the docker CLI children read too, so pushes and index use one identity
-          dockerConfigDir: process.env['DOCKER_CONFIG'] || join(homedir(), '.docker'),
+          dockerConfigDir: runContext().dockerConfigDir,
           signal: cliSignal(),
           emit: (e) => progress.handle(e),
         }, plan);

@@ -16,6 +16,23 @@ describe('planPipeline', () => {
     ]);
     expect(formatPlan(plan)).toContain('arm64: build on codebuild project multi-arch-test-arm64 (IMAGE_ARCH=arm64v8) → smoke test in the build');
   });
+
+  it('pushes each arch under a tag only this run writes, and publishes the real tags last', () => {
+    const config = resolveConfig({ registry: '127.0.0.1:5000', tag: 'v1' });
+    const plan = planPipeline(config, { productContextDir: '/pkg/image', runId: '20261201T054859Z-3fa9c1' });
+    expect(plan.arches.map((a) => a.runTarget)).toEqual([
+      '127.0.0.1:5000/multi-arch-test:run-20261201T054859Z-3fa9c1-amd64',
+      '127.0.0.1:5000/multi-arch-test:run-20261201T054859Z-3fa9c1-arm64v8',
+    ]);
+    expect(formatPlan(plan)).toMatch(/publish: index by digest → verify .* → move v1-amd64, v1-arm64v8, then v1/);
+  });
+
+  it('takes an absolute Dockerfile as given and a relative one under the context', () => {
+    const abs = planPipeline(resolveConfig({ registry: 'r:5000', build: { context: '/ctx', dockerfile: '/elsewhere/Dockerfile' } }), { productContextDir: '/pkg/image', runId: 'r' });
+    expect(abs.dockerfile).toBe('/elsewhere/Dockerfile');
+    const rel = planPipeline(resolveConfig({ registry: 'r:5000', build: { context: '/ctx', dockerfile: 'sub/Dockerfile' } }), { productContextDir: '/pkg/image', runId: 'r' });
+    expect(rel.dockerfile).toBe('/ctx/sub/Dockerfile');
+  });
 });
 
 describe('CodeBuild polling backoff', () => {
