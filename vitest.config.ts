@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and fast (no Docker, no network beyond loopback servers the
-// test starts itself); `integration` drives the real dockerd, registry and Chromium and
-// shares the images built once in the global setup.
+// Three projects: `unit` is pure and fast (no Docker, no network beyond loopback servers the
+// test starts itself); `registry` talks to real registries on loopback and needs no image,
+// so it never waits for the image build; `integration` drives the real dockerd, registry
+// and Chromium and shares the images built once in the global setup.
 export default defineConfig({
   test: {
     projects: [
@@ -15,8 +16,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'registry',
+          include: ['test/integration/registry/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'image/runtime/test/integration/**/*.test.ts'],
+          exclude: ['test/integration/registry/**'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 1_800_000,
