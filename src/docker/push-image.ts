@@ -11,6 +11,8 @@ export interface PushImageOptions {
   readonly logFile?: string;
   /** Drop the local name `target` after the push (run-scoped names would pile up). */
   readonly untag?: boolean;
+  /** Each line docker prints (layer progress, "Retrying in 5 seconds"). */
+  readonly onLine?: (line: string) => void;
 }
 
 export interface PushedImage {
@@ -31,7 +33,7 @@ export async function pushImage(options: PushImageOptions): Promise<PushedImage>
   await docker.run(['tag', source, target], common);
   let result;
   try {
-    result = await docker.run(['push', target], common);
+    result = await docker.run(['push', target], { ...common, ...(options.onLine ? { onLine: options.onLine } : {}) });
   } catch (error) {
     if (error instanceof MultiarchError && error.code === 'CANCELLED') throw error;
     throw new MultiarchError('REGISTRY', `pushing ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

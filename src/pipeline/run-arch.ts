@@ -54,9 +54,9 @@ export interface TestedImage {
 export async function runArch(options: RunArchOptions): Promise<TestedImage | undefined> {
   const { plan, arch, backend, signal, emit, report } = options;
   const subject = arch.arch;
-  const timed = async <T>(step: StepName, limit: number, work: (s: AbortSignal) => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: StepName, limit: number, work: (s: AbortSignal) => Promise<T>, detail?: string): Promise<T> => {
     throwIfAborted(signal, `${subject} ${step}`);
-    emit({ type: 'phase', subject, phase: step });
+    emit({ type: 'phase', subject, phase: step, ...(detail ? { detail } : {}) });
     const started = Date.now();
     try {
       return await withStepTimeout(`${subject} ${step}`, signal, limit, work);
@@ -82,6 +82,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
       signal: s,
       onLine: (line) => emit({ type: 'line', subject, line }),
     }),
+    `building ${docker ? arch.localTag : arch.runTarget} with ${backend.builder.name}`,
   );
 
   if (plan.stopAfter === 'build') {
@@ -122,7 +123,11 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
   }
 
   const pushed = await timed('push', plan.timeouts.push, (s) =>
-    pushImage({ docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true }),
+    pushImage({
+      docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true,
+      // docker retries failed layer uploads quietly; say so, or a stalled push looks hung
+      onLine: (line) => (/retrying in/i.test(line) ? emit({ type: 'status', subject, detail: `push: ${line.trim()}` }) : emit({ type: 'line', subject, line })),
+    }),
   );
   report.digest = pushed.digest;
   await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));

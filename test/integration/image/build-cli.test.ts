@@ -49,9 +49,9 @@ describe('build failures', () => {
 
   it('exits 3 with the log path when the Dockerfile fails', async () => {
     context = await mkdtemp(join(tmpdir(), 'failing-context-'));
-    await writeFile(join(context, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo deliberately failing >&2 && exit 42\n');
+    await writeFile(join(context, 'Dockerfile'), `FROM ${baseImageTag('amd64')}\nRUN echo deliberately failing >&2 && exit 42\n`);
     const { code, stderr } = await runCli(['build', '--arch', 'amd64', '--base', 'local', '--context', context, '--repo', 'multiarch-fail-test', '--progress', 'none']);
     expect(code).toBe(3);
-    expect(stderr).toMatch(/^multiarch: error: building multiarch-fail-test:latest-amd64 for linux\/amd64 failed: .*full log: .*build-amd64\.log\)$/m);
+    expect(stderr).toMatch(/^multiarch: error: building multiarch-fail-test:latest-amd64 for linux\/amd64 failed: .*full log: .*amd64\.log\)$/m);
   });
 });

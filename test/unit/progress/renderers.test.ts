@@ -12,6 +12,23 @@ describe('plain renderer (CI)', () => {
     t += 12_300;
     r.handle({ type: 'phase', subject: 'arm64', phase: 'push' });
     expect(out).toEqual(['2026-01-01T00:00:00.000Z [arm64] build (+0.0s)\n', '2026-01-01T00:00:12.300Z [arm64] push (+12.3s)\n']);
+    r.stop();
+  });
+
+  it('says a long, silent step is still running, and stops saying so once it finished', async () => {
+    const out: string[] = [];
+    const r = createPlainRenderer({ write: (s) => out.push(s), heartbeatMs: 1_000 });
+    r.handle({ type: 'phase', subject: 'arm64', phase: 'build' });
+    r.handle({ type: 'phase', subject: 'amd64', phase: 'done' });
+    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    const beats = out.filter((l) => l.includes('still'));
+    expect(beats.length).toBeGreaterThanOrEqual(1);
+    expect(beats.every((l) => /\[arm64\] still build \(\d+ s in this step\)/.test(l))).toBe(true);
+    r.handle({ type: 'phase', subject: 'arm64', phase: 'done' });
+    const before = out.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(out.length).toBe(before);
+    r.stop();
   });
 });
 
