@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DockerCli } from '../docker/docker-cli.js';
 import { BadInputError } from '../errors.js';
-import { defaultStateDir } from '../project-paths.js';
 import { runContext } from './run-context.js';
 
 /** Options shared by the verbs that use the local host (Docker engine, state dir, registry). */
@@ -29,7 +28,7 @@ export function resolveHostOptions(raw: Record<string, unknown>, env: Readonly<R
   const host = (raw['dockerHost'] as string | undefined) ?? env['DOCKER_HOST'];
   const context = raw['dockerContext'] as string | undefined;
   return Object.freeze({
-    stateDir: resolve((raw['stateDir'] as string | undefined) ?? env['MULTIARCH_STATE_DIR'] ?? defaultStateDir()),
+    stateDir: resolve((raw['stateDir'] as string | undefined) ?? env['MULTIARCH_STATE_DIR'] ?? runContext().stateDir),
     registryPort,
     docker: new DockerCli({ ...(host ? { host } : {}), ...(context ? { context } : {}), ...(env['MULTIARCH_DOCKER_BIN'] ? { bin: env['MULTIARCH_DOCKER_BIN'] } : {}) }),
   });

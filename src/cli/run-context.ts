@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { defaultStateDir } from '../project-paths.js';
 
 /**
  * What the CLI takes from its environment, read once per process and handed to every
@@ -14,6 +15,8 @@ export interface RunContext {
   readonly dockerConfigDir: string;
   /** `MULTIARCH_DEBUG`: print stacks with errors. */
   readonly debug: boolean;
+  /** `MULTIARCH_STATE_DIR`, else `<package>/.multiarch`: locks, logs, base tarballs. */
+  readonly stateDir: string;
 }
 
 let cached: RunContext | undefined;
@@ -26,6 +29,7 @@ export function runContext(): RunContext {
       ci: Boolean(env['CI']),
       dockerConfigDir: env['DOCKER_CONFIG'] || join(homedir(), '.docker'),
       debug: Boolean(env['MULTIARCH_DEBUG']),
+      stateDir: resolve(env['MULTIARCH_STATE_DIR'] || defaultStateDir()),
     });
   }
   return cached;

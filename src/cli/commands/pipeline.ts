@@ -3,7 +3,7 @@ import { BadInputError, MultiarchError } from '../../errors.js';
 import { checkPlanInputs } from '../../pipeline/check-inputs.js';
 import { formatPlan } from '../../pipeline/plan.js';
 import { formatReport } from '../../pipeline/report.js';
-import { defaultStateDir, imageDir, projectRoot } from '../../project-paths.js';
+import { imageDir, projectRoot } from '../../project-paths.js';
 import { createProgress, type ProgressMode } from '../../progress/create-progress.js';
 import { addPipelineConfigOptions, loadCliConfig } from './pipeline-options.js';
 import { cliSignal } from '../cancellation.js';
@@ -44,7 +44,7 @@ export function register(program: Command): void {
         report = await executePipeline(config, {
           projectDir: projectRoot(),
           productContextDir: imageDir(),
-          stateDir: defaultStateDir(),
+          stateDir: runContext().stateDir,
           // the directory the docker CLI children read too, so pushes and index use one identity
           dockerConfigDir: runContext().dockerConfigDir,
           signal: cliSignal(),
