@@ -13,6 +13,8 @@ export interface PushImageOptions {
   readonly untag?: boolean;
   /** Each line docker prints (layer progress, "Retrying in 5 seconds"). */
   readonly onLine?: (line: string) => void;
+  /** Environment for `docker push` (a private DOCKER_CONFIG with the run's credentials). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface PushedImage {
@@ -33,7 +35,7 @@ export async function pushImage(options: PushImageOptions): Promise<PushedImage>
   await docker.run(['tag', source, target], common);
   let result;
   try {
-    result = await docker.run(['push', target], { ...common, ...(options.onLine ? { onLine: options.onLine } : {}) });
+    result = await docker.run(['push', target], { ...common, ...(options.onLine ? { onLine: options.onLine } : {}), ...(options.env ? { env: options.env } : {}) });
   } catch (error) {
     if (error instanceof MultiarchError && error.code === 'CANCELLED') throw error;
     throw new MultiarchError('REGISTRY', `pushing ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -13,6 +13,7 @@ import { BadInputError } from '../errors.js';
 import { checkPlanInputs } from './check-inputs.js';
 import { defaultCaBundle } from '../builders/image-build-request.js';
 import type { BeforeTagsMove } from './publish.js';
+import type { CredentialResolver } from '../registry/auth/credentials.js';
 import { acquireTargetLock, type TargetLock } from './target-lock.js';
 import { pipelineCredentials } from './registry-credentials.js';
 import { createRegistryServices } from './registry-services.js';
@@ -28,6 +29,8 @@ export interface ExecutePipelineOptions {
   readonly emit?: (event: ProgressEvent) => void;
   /** Default: the project's own OCI client with `pipelineCredentials`. */
   readonly registry?: RegistryServices;
+  /** Where registry credentials come from; default: `pipelineCredentials` over `dockerConfigDir`. */
+  readonly credentials?: CredentialResolver;
   /** Docker config directory for registry credentials (the CLI passes `$DOCKER_CONFIG`); default `~/.docker`. */
   readonly dockerConfigDir?: string;
   readonly localDocker?: DockerCli;
@@ -87,13 +90,10 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     }
     const created = await createBackends({ plan, config, emit, ...(options.signal ? { signal: options.signal } : {}), ...(options.localDocker ? { localDocker: options.localDocker } : {}) });
     close = created.close;
+    // one credential source for the run: our registry client and every `docker push`
+    const credentials = options.credentials ?? pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker'));
     const registry = publishing
-      ? (options.registry ?? (ownRegistry = createRegistryServices({
-          registry: plan.registry,
-          repository: plan.repository,
-          insecure: plan.insecureRegistry,
-          credentials: pipelineCredentials(config, options.dockerConfigDir ?? join(homedir(), '.docker')),
-        })))
+      ? (options.registry ?? (ownRegistry = createRegistryServices({ registry: plan.registry, repository: plan.repository, insecure: plan.insecureRegistry, credentials })))
       : undefined;
     const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
     return await runPipeline({
@@ -110,7 +110,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
             }),
           }
         : {}),
-      ...(registry ? { registry } : {}),
+      ...(registry ? { registry, credentials } : {}),
       ...(smokeTester ? { smokeTester } : {}),
       ...(options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -1,5 +1,7 @@
 import { inspectLocalImage } from '../docker/image-inspect.js';
 import { pushImage } from '../docker/push-image.js';
+import { withPushCredentials } from '../docker/push-config.js';
+import type { CredentialResolver } from '../registry/auth/credentials.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import type { Builder } from '../builders/builder.js';
 import { MultiarchError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
@@ -26,6 +28,8 @@ export interface RunArchOptions {
   readonly productInputs?: ProductInputsResolver;
   /** Absent only for a build-only run, which stops before touching a registry. */
   readonly registry?: RegistryServices;
+  /** The run's one credential source: `docker push` gets its credential too. */
+  readonly credentials?: CredentialResolver;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
   readonly emit: (event: ProgressEvent) => void;
@@ -122,13 +126,14 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     emit({ type: 'status', subject, detail: outcome.summary });
   }
 
-  const pushed = await timed('push', plan.timeouts.push, (s) =>
+  const push = (s: AbortSignal, env?: Readonly<Record<string, string>>) =>
     pushImage({
-      docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true,
+      docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true, ...(env ? { env } : {}),
       // docker retries failed layer uploads quietly; say so, or a stalled push looks hung
       onLine: (line) => (/retrying in/i.test(line) ? emit({ type: 'status', subject, detail: `push: ${line.trim()}` }) : emit({ type: 'line', subject, line })),
-    }),
-  );
+    });
+  const credentials = options.credentials;
+  const pushed = await timed('push', plan.timeouts.push, (s) => (credentials ? withPushCredentials(credentials, plan.registry, s, (env) => push(s, env)) : push(s)));
   report.digest = pushed.digest;
   await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
   await recordSize(options, registry);

@@ -9,6 +9,7 @@ import { publish, type BeforeTagsMove } from './publish.js';
 import { errorSummary, type ArchReport, type PipelineReport } from './report.js';
 import { runArch, type ArchBackend, type TestedImage } from './run-arch.js';
 import type { RegistryServices, SmokeTester } from './services.js';
+import type { CredentialResolver } from '../registry/auth/credentials.js';
 import { withStepTimeout } from './step-signal.js';
 
 export interface RunPipelineOptions {
@@ -18,6 +19,8 @@ export interface RunPipelineOptions {
   readonly productInputs?: ProductInputsResolver;
   /** Required to publish; a build-only run (`plan.stopAfter: 'build'`) touches no registry. */
   readonly registry?: RegistryServices;
+  /** The credential source of the registry services, given to `docker push` as well. */
+  readonly credentials?: CredentialResolver;
   /** Undefined runs no smoke test on Docker engines (CodeBuild runs its own). */
   readonly smokeTester?: SmokeTester;
   /** Signs and attests the verified index by digest, before any tag moves. */
@@ -103,6 +106,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       const image = await runArch({
         plan, arch, backend, signal, emit, report: archReport,
         ...(registry ? { registry } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
         ...(options.productInputs ? { productInputs: options.productInputs } : {}),
         ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
       });

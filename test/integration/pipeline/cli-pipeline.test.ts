@@ -88,7 +88,8 @@ describe('multiarch pipeline (CLI) against an authenticated registry', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`publish ${registry.host}/${REPOSITORY}:dry`);
     expect(stdout).toContain(`amd64: build on local`);
-    expect(stdout).toContain(`push ${registry.host}/${REPOSITORY}:dry-arm64v8`);
+    expect(stdout).toMatch(new RegExp(`push ${registry.host}/${REPOSITORY}:run-[0-9TZ]+-[0-9a-f]{6}-arm64v8`));
+    expect(stdout).toContain(`move dry-amd64, dry-arm64v8, then dry`);
     expect(registry.accessLog().length).toBe(requests);
     expect(await currentDigest(`${registry.host}/${REPOSITORY}:dry`, { credentials: credentials() })).toBeUndefined();
   });
