@@ -74,6 +74,32 @@ qemu_major() {
   printf '%s' "${v%%.*}"
 }
 
+# Bookworm's docker.io 20.10 embeds a BuildKit that panics ("failed to get edge") and takes
+# dockerd down when concurrent builds sharing steps are cancelled, which cancellation does
+# on purpose. Trixie's 26.1 (with docker-buildx) does not; installing it moves only
+# docker.io, docker-cli and docker-buildx, no libc.
+docker_major() {
+  local v
+  v="$(dpkg-query -W -f='${Version}' docker.io 2>/dev/null || true)"
+  printf '%s' "${v%%.*}"
+}
+
+ensure_docker_26() {
+  local major
+  major="$(docker_major)"
+  if [ -n "$major" ] && [ "$major" -ge 26 ] && dpkg-query -W -f='${Status}' docker-buildx 2>/dev/null | grep -q 'install ok installed'; then return; fi
+  APT_UPDATED=0
+  apt_update_once
+  log "installing docker.io 26 and docker-buildx from trixie"
+  apt-get install -y -qq --no-install-recommends -t trixie docker.io docker-cli docker-buildx >/dev/null
+  # a dockerd started from the old package keeps running the old binary: restart it
+  if pgrep -x dockerd >/dev/null && ! "$DOCKER" version -f '{{.Server.Version}}' 2>/dev/null | grep -q '^2[6-9]\.'; then
+    log "restarting dockerd on the new version"
+    pkill -x dockerd || true
+    for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null || break; sleep 1; done
+  fi
+}
+
 ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   local missing
@@ -85,6 +111,7 @@ ensure_packages() {
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
   fi
   ensure_trixie_source
+  ensure_docker_26
   local major
   major="$(qemu_major)"
   if [ -z "$major" ] || [ "$major" -lt 10 ]; then
