@@ -114,9 +114,12 @@ export class DockerCli {
     return { stdout, stderr, exitCode };
   }
 
-  /** `docker info` succeeds: the engine is reachable. */
+  /**
+   * The engine answers with its version. (`docker info` is no test: from Docker 23 it
+   * exits 0 with an empty server part when the engine is unreachable.)
+   */
   async ping(signal?: AbortSignal): Promise<boolean> {
-    const result = await this.run(['info', '--format', '{{.ServerVersion}}'], { reject: false, ...(signal ? { signal } : {}) });
-    return result.exitCode === 0;
+    const result = await this.run(['version', '--format', '{{.Server.Version}}'], { reject: false, ...(signal ? { signal } : {}) });
+    return result.exitCode === 0 && result.stdout.trim() !== '';
   }
 }

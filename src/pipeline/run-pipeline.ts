@@ -76,9 +76,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       await rm(plan.logDir, { recursive: true, force: true });
       return report;
     }
-    const cause = deadline.aborted && !(options.signal?.aborted ?? false) && error instanceof CancelledError
+    const external: unknown = options.signal?.aborted ? options.signal.reason : undefined;
+    const cause = deadline.aborted && external === undefined && error instanceof CancelledError
       ? new TimeoutError(`pipeline exceeded its ${Math.round(plan.timeouts.pipeline / 1000)} s limit`, { cause: error })
-      : error;
+      : external instanceof CancelledError && error instanceof CancelledError
+        ? external // "cancelled by SIGTERM", not whichever step happened to be running
+        : error;
     report.error = errorSummary(cause);
     report.status = report.error.code === 'CANCELLED' ? 'cancelled' : 'failed';
     for (const a of reports) if (a.status !== 'published') a.logFile = plan.arches.find((p) => p.arch === a.arch)?.logFile;
