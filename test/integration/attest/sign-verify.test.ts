@@ -3,9 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDpkgStatus } from '../../../src/attest/dpkg-status.js';
-import { buildProvenance } from '../../../src/attest/provenance.js';
-import { buildSbom } from '../../../src/attest/sbom.js';
 import { signRelease, type ReleaseImage } from '../../../src/attest/sign-release.js';
 import { ensureSigningKey, type SigningKeyPair } from '../../../src/attest/signing-key.js';
 import { ReleaseVerifyFailedError, verifyRelease, type ReleaseVerifyReport } from '../../../src/attest/verify-release.js';
@@ -16,9 +13,7 @@ import { RegistryClient } from '../../../src/registry/client.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
 import { runCli } from '../../support/run-cli.js';
 import { pushRandomImage, type SyntheticImage } from '../../support/synthetic-image.js';
-
-const COMMIT = 'a'.repeat(40);
-const OTHER_COMMIT = 'b'.repeat(40);
+import { COMMIT, OTHER_COMMIT, publishUnsigned as publishUnsigned_, releaseDocuments, type Release } from './release-fixture.js';
 
 // Preconditions fail loudly: a missing cosign is a host-setup problem, never a skip.
 beforeAll(async () => {
@@ -45,48 +40,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const DPKG = 'Package: libc6\nStatus: install ok installed\nArchitecture: ARCH\nVersion: 2.41-12\n\nPackage: tini\nStatus: install ok installed\nArchitecture: ARCH\nVersion: 0.19.0-3\n';
-
-function documents(image: SyntheticImage, platform: string, commit = COMMIT): ReleaseImage {
-  const arch = image.platform.architecture;
-  const started = new Date('2026-01-01T10:00:00Z');
-  const finished = new Date('2026-01-01T10:05:00Z');
-  return {
-    platform,
-    digest: image.manifestDigest,
-    sbom: buildSbom({
-      subject: { name: `${registry.host}/app`, imageId: image.configDigest, manifestDigest: image.manifestDigest, platform: image.platform },
-      contents: { debian: parseDpkgStatus(DPKG.replaceAll('ARCH', arch)), npm: [{ name: 'puppeteer-core', version: '25.16.0', license: 'Apache-2.0', path: '/usr/local/lib/node_modules/puppeteer-core' }], os: { id: 'debian', versionId: '13' } },
-      timestamp: finished,
-      tool: { name: 'multiarch', version: '0.1.0' },
-    }),
-    provenance: buildProvenance({
-      platform,
-      source: { repository: 'https://example.invalid/test/repo.git', commit },
-      builder: { kind: 'local-docker' },
-      dockerfile: { path: 'image/Dockerfile' },
-      buildArgs: { REVISION: commit },
-      startedOn: started,
-      finishedOn: finished,
-    }),
-  };
+function publishUnsigned(repository: string, tag: string, commit = COMMIT): Promise<Release> {
+  return publishUnsigned_(client, registry.host, repository, tag, commit);
 }
 
-interface Release {
-  readonly repository: string;
-  readonly tag: string;
-  readonly indexDigest: string;
-  readonly amd64: SyntheticImage;
-  readonly arm64: SyntheticImage;
-}
-
-/** Two per-arch images labelled with `commit`, an index over them, pushed and tagged `tag`. */
-async function publishUnsigned(repository: string, tag: string, commit = COMMIT): Promise<Release> {
-  const labels = { config: { Labels: { 'org.opencontainers.image.revision': commit } } };
-  const amd64 = await pushRandomImage(client, repository, `${tag}-amd64`, { architecture: 'amd64', format: 'oci', configExtra: labels });
-  const arm64 = await pushRandomImage(client, repository, `${tag}-arm64`, { architecture: 'arm64', variant: 'v8', format: 'oci', configExtra: labels });
-  const index = await createIndex({ target: `${registry.host}/${repository}:${tag}`, sources: [`${registry.host}/${repository}@${amd64.manifestDigest}`, `${registry.host}/${repository}@${arm64.manifestDigest}`] });
-  return { repository, tag, indexDigest: index.digest, amd64, arm64 };
+function documents(image: SyntheticImage, platform: string): ReleaseImage {
+  return releaseDocuments(registry.host, image, platform);
 }
 
 async function publishSigned(repository: string, tag: string, signer: SigningKeyPair = key): Promise<Release> {
