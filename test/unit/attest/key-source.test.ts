@@ -36,9 +36,9 @@ describe('cosignKeyArgument', () => {
 });
 
 describe('exit codes', () => {
-  it('a signing failure has its own exit status, 9', async () => {
+  it('a signing failure has its own exit status, 10', async () => {
     const { exitCodeFor } = await import('../../../src/cli/exit-codes.js');
     const { SigningError } = await import('../../../src/errors.js');
-    expect(exitCodeFor(new SigningError('x'))).toBe(9);
+    expect(exitCodeFor(new SigningError('x'))).toBe(10);
   });
 });
