@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRelease, type ReleaseImage } from '../../../src/attest/sign-release.js';
 import { ensureSigningKey, type SigningKeyPair } from '../../../src/attest/signing-key.js';
 import { ReleaseVerifyFailedError, verifyRelease, type ReleaseVerifyReport } from '../../../src/attest/verify-release.js';
-import { SigningError } from '../../../src/errors.js';
+import { CancelledError, SigningError } from '../../../src/errors.js';
 import { MediaTypes } from '../../../src/oci/media-types.js';
 import { createIndex } from '../../../src/registry-verbs/create-index.js';
 import { RegistryClient } from '../../../src/registry/client.js';
@@ -218,7 +218,28 @@ describe('tampering makes verify fail', () => {
   });
 });
 
+describe('a single-manifest release (no index)', () => {
+  it('signs and attests the one image once and verifies it as a manifest', async () => {
+    const labels = { config: { Labels: { 'org.opencontainers.image.revision': COMMIT } } };
+    const image = await pushRandomImage(client, 'single', 'v1', { architecture: 'amd64', format: 'oci', configExtra: labels });
+    const result = await signRelease({ repository: `${registry.host}/single`, indexDigest: image.manifestDigest, images: [documents(image, 'linux/amd64')], key: { kind: 'file', privateKeyPath: key.privateKeyPath } });
+    expect(result.signed).toEqual([image.manifestDigest]);
+    const report = await verifyRelease({ reference: `${registry.host}/single:v1`, key: { kind: 'file', publicKeyPath: key.publicKeyPath } });
+    expect(report.kind).toBe('manifest');
+    expect(report.checks.map((c) => c.check)).toEqual(['signature', 'sbom attestation', 'provenance attestation', 'provenance commit']);
+  });
+});
+
 describe('signing failures', () => {
+  it('a cancelled signal stops signing with CancelledError before anything is signed', async () => {
+    const release = await publishUnsigned('cancelled', 'v1');
+    const controller = new AbortController();
+    controller.abort(new Error('user pressed Ctrl-C'));
+    const error = await signRelease({ repository: `${registry.host}/cancelled`, indexDigest: release.indexDigest, images: [documents(release.amd64, 'linux/amd64')], key: { kind: 'file', privateKeyPath: key.privateKeyPath }, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(await client.headManifest('cancelled', `${release.amd64.manifestDigest.replace(':', '-')}.sig`)).toBeUndefined();
+  });
+
   it('a wrong key password is a SigningError and leaves no index signature', async () => {
     const release = await publishUnsigned('badpass', 'v1');
     const error = await signRelease({
@@ -242,6 +263,8 @@ describe('signing failures', () => {
     expect([both.code, both.stderr]).toEqual([2, 'multiarch: error: give either --key FILE or --kms ARN, not both\n']);
     const missing = await runCli(['verify', `${registry.host}/app:v1`, '--key', join(dir, 'nope.pub')]);
     expect([missing.code, missing.stderr]).toEqual([2, `multiarch: error: cannot read public key file ${join(dir, 'nope.pub')}\n`]);
+    const commitOnly = await runCli(['verify', `${registry.host}/app:v1`, '--commit', COMMIT]);
+    expect([commitOnly.code, commitOnly.stderr]).toEqual([2, 'multiarch: error: --commit needs --key or --kms (it checks the signed provenance)\n']);
     const badKms = await runCli(['verify', `${registry.host}/app:v1`, '--kms', 'not-a-key']);
     expect(badKms.code).toBe(2);
     expect(badKms.stderr).toMatch(/invalid KMS key "not-a-key"/);
