@@ -120,6 +120,18 @@ ensure_packages() {
     log "installing qemu-user-static from trixie (QEMU 10)"
     apt-get install -y -qq -t trixie qemu-user-static >/dev/null
   fi
+  ensure_cosign
+}
+
+# cosign signs and verifies releases by digest (docs/signing.md). Bookworm has none;
+# trixie ships 2.5, a static Go binary, taken from the low-pinned trixie source like QEMU.
+ensure_cosign() {
+  if [ -n "$(missing_packages cosign)" ]; then
+    APT_UPDATED=0
+    apt_update_once
+    log "installing cosign from trixie"
+    apt-get install -y -qq -t trixie cosign >/dev/null
+  fi
 }
 
 # --- dockerd ----------------------------------------------------------------------

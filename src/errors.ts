@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'
   | 'VERIFY_FAILED'
   | 'CONFLICT'
+  | 'SIGNING'
   | 'CANCELLED'
   | 'TIMEOUT'
   | 'INTERNAL';
@@ -59,6 +60,16 @@ export class BuildFailedError extends MultiarchError {
 export class SmokeTestFailedError extends MultiarchError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TEST_FAILED', message, options);
+  }
+}
+
+/**
+ * Signing or attesting a release failed (cosign exited non-zero, the key could not be used).
+ * Publishing stops before any tag moves: an unsigned release is never published.
+ */
+export class SigningError extends MultiarchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SIGNING', message, options);
   }
 }
 

@@ -26,3 +26,4 @@ export { executePipeline, planFor, type ExecutePipelineOptions } from './pipelin
 export type { PipelineReport, ArchReport } from './pipeline/report.js';
 export { loadConfig, resolveConfig } from './config/load-config.js';
 export type { PipelineConfig } from './config/schema.js';
+export { ensureSigningKey, kmsKeyUri, readImageContents, buildSbom, summarizeSbom, buildProvenance, readGitSource, prepareReleaseImage, signRelease, verifyRelease, ReleaseVerifyFailedError, type SigningKeySource, type VerificationKeySource, type ProvenanceInput, type ReleaseImage, type SignReleaseOptions, type SignReleaseResult, type VerifyReleaseOptions, type ReleaseVerifyReport } from './attest/index.js';

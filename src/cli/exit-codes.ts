@@ -18,6 +18,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   HOST_SETUP: 7,
   TIMEOUT: 8,
   CONFLICT: 9,
+  SIGNING: 10,
   CANCELLED: 130,
 };
 
