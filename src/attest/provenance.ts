@@ -9,9 +9,10 @@ export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 
 /**
  * Our build type: a `docker build` of the image's Dockerfile for one platform, with the
- * build args below. docs/signing.md describes its parameters.
+ * build args below; docs/signing.md describes its parameters. A URN, not a URL: the project
+ * publishes no page at a fixed address, and a made-up one would be an invented claim.
  */
-export const BUILD_TYPE = 'https://github.com/puppeteer-multiarch/puppeteer-multiarch/blob/main/docs/signing.md#build-type-v1';
+export const BUILD_TYPE = 'urn:puppeteer-multiarch:build-type:docker-build:v1';
 
 const COMMIT = z.string().regex(/^[a-f0-9]{40}([a-f0-9]{24})?$/, 'a full git commit SHA (40 or 64 hex digits)');
 const DIGEST = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256:<64 hex>');

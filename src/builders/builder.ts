@@ -9,6 +9,8 @@ export interface BuildRequest {
   /** Local tag to give the result, e.g. `multi-arch-test:latest-arm64v8`. */
   readonly tag: string;
   readonly buildArgs: Readonly<Record<string, string>>;
+  /** Labels added to the image (`docker build --label`). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** BuildKit secrets (`--secret id=…,src=…`), e.g. a CA bundle for TLS-intercepting proxies. */
   readonly secrets?: readonly { readonly id: string; readonly src: string }[];
   /** Ignore the layer cache (cold-build measurements, suspected cache poisoning). */
@@ -25,6 +27,8 @@ export interface BuildResult {
   readonly tag: string;
   /** Local image ID (config digest), when the image exists on the engine that built it. */
   readonly imageId?: string;
+  /** The builder's own id of this build (CodeBuild `project:uuid`), for provenance. */
+  readonly buildId?: string;
   /** Set by builders that push themselves (CodeBuild): where the image went, by digest. */
   readonly pushed?: { readonly reference: string; readonly digest: string };
   readonly durationMs: number;

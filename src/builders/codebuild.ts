@@ -172,7 +172,16 @@ function finished(project: string, build: Build, request: BuildRequest, started:
       if (!digest || !/^sha256:[a-f0-9]{64}$/.test(digest)) {
         throw new BuildFailedError(`${id} reported SUCCEEDED but exported no valid IMAGE_DIGEST (got ${digest ?? 'none'}): not trusting it (log: ${request.logFile})`);
       }
-      return { arch: request.arch, tag: request.tag, pushed: { reference: exported(build, 'IMAGE_URI') ?? request.tag, digest }, durationMs: Date.now() - started };
+      const imageId = exported(build, 'IMAGE_ID');
+      return {
+        arch: request.arch,
+        tag: request.tag,
+        ...(build.id ? { buildId: build.id } : {}),
+        // the image the buildspec smoke-tested, when it says: the pushed config must be it
+        ...(imageId && /^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
+        pushed: { reference: exported(build, 'IMAGE_URI') ?? request.tag, digest },
+        durationMs: Date.now() - started,
+      };
     }
     case 'TIMED_OUT':
       throw new TimeoutError(`CodeBuild ${project} build ${id} timed out in ${failureDetail(build)} (log: ${request.logFile})`);

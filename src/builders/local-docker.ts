@@ -38,6 +38,7 @@ export function createLocalDockerBuilder(options: LocalDockerBuilderOptions): Bu
       const args = ['build', '--progress=plain', '--platform', dockerPlatform(request.arch), '-f', request.dockerfile, '--iidfile', iidFile, '-t', request.tag];
       for (const [key, value] of Object.entries(request.buildArgs)) args.push('--build-arg', `${key}=${value}`);
       for (const secret of request.secrets ?? []) args.push('--secret', `id=${secret.id},src=${secret.src}`);
+      for (const [key, value] of Object.entries(request.labels ?? {})) args.push('--label', `${key}=${value}`);
       if (request.noCache) args.push('--no-cache');
       args.push(request.contextDir);
       let imageId: string;

@@ -135,6 +135,21 @@ export const pipelineConfigSchema = z
       })
       .strict()
       .default({ force: false, wait: true }),
+    /** Sign and attest what is published: a cosign key file or an AWS KMS key (never both). */
+    sign: z
+      .object({
+        /** cosign private key file (password from COSIGN_PASSWORD). */
+        key: z.string().min(1).optional(),
+        /** KMS key ARN, id, alias or `awskms://` URI. */
+        kms: z.string().min(1).optional(),
+        /** `HOST:PORT` of a KMS endpoint other than the region's (VPC endpoint). */
+        kmsEndpoint: z.string().min(1).optional(),
+        /** Upload signatures to the public transparency log (default: offline). */
+        tlogUpload: z.boolean().default(false),
+      })
+      .strict()
+      .refine((s) => !(s.key && s.kms), 'give a key file or a KMS key, not both')
+      .default({ tlogUpload: false }),
     insecureRegistry: z.boolean().default(false),
     logDir: z.string().min(1).default('.multiarch/logs'),
   })

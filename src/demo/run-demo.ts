@@ -3,6 +3,8 @@ import { resolveConfig } from '../config/load-config.js';
 import { MultiarchError } from '../errors.js';
 import { inspectImage, type InspectResult } from '../registry-verbs/inspect-index.js';
 import { executePipeline } from '../pipeline/execute-pipeline.js';
+import { ensureSigningKey } from '../attest/signing-key.js';
+import { verifyRelease, type ReleaseVerifyReport } from '../attest/verify-release.js';
 import type { PipelineReport } from '../pipeline/report.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { imageDir, projectRoot } from '../project-paths.js';
@@ -21,6 +23,10 @@ export interface DemoResult {
   readonly report: PipelineReport;
   /** The published multi-arch tag as a registry client sees it. */
   readonly published: InspectResult;
+  /** The demo's own verification of what it published: signatures, SBOMs, provenance. */
+  readonly verified: ReleaseVerifyReport;
+  /** The public key users verify the demo's releases with. */
+  readonly publicKeyPath: string;
 }
 
 /**
@@ -38,10 +44,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     arches: parseArchList(options.arches),
     build: { base: 'local' },
   });
+  // a key pair made once in the state dir: every demo release is signed by the same key
+  const key = await ensureSigningKey(options.stateDir, options.signal ? { signal: options.signal } : {});
   const report = await executePipeline(config, {
     projectDir: projectRoot(),
     productContextDir: imageDir(),
     stateDir: options.stateDir,
+    signing: { key: { kind: 'file', privateKeyPath: key.privateKeyPath, password: key.password }, tlogUpload: false },
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.emit ? { emit: options.emit } : {}),
   });
@@ -49,5 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     throw new MultiarchError(report.error.code, `demo: ${report.error.message}${report.previousDigest ? ` (${report.target} still ${report.previousDigest})` : ''}`);
   }
   const published = await inspectImage(report.target, options.signal ? { signal: options.signal } : {});
-  return { report, published };
+  // the demo ends by checking its own tag the way a user would, with the public key alone
+  const verified = await verifyRelease({ reference: `${report.target.replace(/:[^:/]+$/, '')}@${report.digest ?? ''}`, key: { kind: 'file', publicKeyPath: key.publicKeyPath }, ...(options.signal ? { signal: options.signal } : {}) });
+  return { report, published, verified, publicKeyPath: key.publicKeyPath };
 }

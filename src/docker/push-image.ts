@@ -9,8 +9,6 @@ export interface PushImageOptions {
   readonly target: string;
   readonly signal?: AbortSignal;
   readonly logFile?: string;
-  /** Drop the local name `target` after the push (run-scoped names would pile up). */
-  readonly untag?: boolean;
   /** Each line docker prints (layer progress, "Retrying in 5 seconds"). */
   readonly onLine?: (line: string) => void;
   /** Environment for `docker push` (a private DOCKER_CONFIG with the run's credentials). */
@@ -39,9 +37,6 @@ export async function pushImage(options: PushImageOptions): Promise<PushedImage>
   } catch (error) {
     if (error instanceof MultiarchError && error.code === 'CANCELLED') throw error;
     throw new MultiarchError('REGISTRY', `pushing ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  } finally {
-    // An image whose only name is this run tag goes with it: callers are done with it by now.
-    if (options.untag) await docker.run(['image', 'rm', '--no-prune', target], { reject: false });
   }
   const digest = DIGEST_LINE.exec(result.stdout)?.[1];
   if (!digest) throw new MultiarchError('REGISTRY', `docker push ${target} printed no digest`);

@@ -3,7 +3,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseBaseChoice } from '../base/resolve-base.js';
 import type { PipelineConfig } from '../config/schema.js';
-import type { DockerCli } from '../docker/docker-cli.js';
+import { DockerCli } from '../docker/docker-cli.js';
+import { readFile } from 'node:fs/promises';
+import { projectRoot } from '../project-paths.js';
+import { createReleaseSigner, type SigningSettings } from './release-signing.js';
+import { readGitSource } from '../attest/git-source.js';
 import { errorSummary, type PipelineReport } from './report.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { createBackends } from './backends.js';
@@ -36,6 +40,8 @@ export interface ExecutePipelineOptions {
   readonly localDocker?: DockerCli;
   /** Signing and attestation of the verified index, by digest, before any tag moves. */
   readonly beforeTagsMove?: BeforeTagsMove;
+  /** Sign and attest (SBOM, provenance) what is published, by digest, before any tag moves. */
+  readonly signing?: SigningSettings;
   /** `build`: stop each arch after its build (`multiarch build`); no registry is touched. */
   readonly stopAfter?: 'build' | 'publish';
   readonly sequential?: boolean;
@@ -75,6 +81,11 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
   try {
     checkPlanInputs(plan);
     const publishing = plan.stopAfter === 'publish';
+    // the commit the images are labelled with and the provenance names: read once
+    const source = await readGitSource(plan.contextDir, options.signal);
+    if (publishing && options.signing && !source.commit) {
+      throw new BadInputError(`signing needs the build context in a git checkout: the provenance must name a commit, and ${plan.contextDir} is in none`);
+    }
     if (!publishing && plan.arches.some((a) => a.builder.type === 'codebuild')) {
       throw new BadInputError('multiarch build builds on Docker engines; CodeBuild builds push themselves: use multiarch pipeline');
     }
@@ -95,6 +106,17 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     const registry = publishing
       ? (options.registry ?? (ownRegistry = createRegistryServices({ registry: plan.registry, repository: plan.repository, insecure: plan.insecureRegistry, credentials })))
       : undefined;
+    const signer = publishing && options.signing
+      ? createReleaseSigner({
+          plan,
+          projectDir: options.projectDir,
+          source,
+          settings: options.signing,
+          credentials,
+          localDocker: options.localDocker ?? new DockerCli(),
+          tool: { name: 'puppeteer-multiarch', version: await packageVersion() },
+        })
+      : undefined;
     const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
     return await runPipeline({
       plan,
@@ -112,7 +134,9 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
         : {}),
       ...(registry ? { registry, credentials } : {}),
       ...(smokeTester ? { smokeTester } : {}),
-      ...(options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
+      ...(signer ? { signer, beforeTagsMove: signer.beforeTagsMove } : options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
+      ...(!plan.product && source.commit ? { labels: { 'org.opencontainers.image.revision': source.commit } } : {}),
+      codebuildProjectArn: (arch) => `arn:aws:codebuild:${config.region}:${config.accountId ?? '000000000000'}:project/${arch.project ?? ''}`,
       ...(options.signal ? { signal: options.signal } : {}),
       emit,
     });
@@ -131,4 +155,9 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     await lock?.release();
     await ownRegistry?.close?.();
   }
+}
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(projectRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
 }

@@ -2,7 +2,7 @@ import type { Arch } from '../arch.js';
 import { MultiarchError, type ErrorCode } from '../errors.js';
 import { formatBytes, formatDuration, formatTable } from '../format.js';
 
-export type StepName = 'base' | 'build' | 'smoke-test' | 'push' | 'verify';
+export type StepName = 'base' | 'build' | 'smoke-test' | 'push' | 'verify' | 'attest';
 export type ArchStatus = 'published' | 'built' | 'tested' | 'failed' | 'cancelled' | 'pending';
 
 export interface ArchReport {
@@ -19,6 +19,8 @@ export interface ArchReport {
   digest?: string;
   /** Config digest of the image that was smoke-tested (the local image ID). */
   imageId?: string;
+  /** Package counts of the SBOM attested to this arch, when the run signs. */
+  sbom?: { debian: number; npm: number };
   /** What the smoke test did: `in-build` when the builder (CodeBuild) ran it before pushing. */
   smokeTest?: 'passed' | 'failed' | 'skipped' | 'in-build';
   /** Compressed size in the registry (config + layers), as clients download it. */

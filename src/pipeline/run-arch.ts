@@ -2,6 +2,7 @@ import { inspectLocalImage } from '../docker/image-inspect.js';
 import { pushImage } from '../docker/push-image.js';
 import { withPushCredentials } from '../docker/push-config.js';
 import type { CredentialResolver } from '../registry/auth/credentials.js';
+import type { BuildRecord, ReleaseSigner } from './release-signing.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import type { Builder } from '../builders/builder.js';
 import { MultiarchError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
@@ -30,6 +31,12 @@ export interface RunArchOptions {
   readonly registry?: RegistryServices;
   /** The run's one credential source: `docker push` gets its credential too. */
   readonly credentials?: CredentialResolver;
+  /** Set when the run signs: each arch's SBOM and provenance are prepared once it is pushed. */
+  readonly signer?: ReleaseSigner;
+  /** Labels for images of a user's own context (the product's Dockerfile sets its own). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** CodeBuild project ARNs by arch, for provenance. */
+  readonly codebuildProjectArn?: (arch: ArchPlan) => string;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
   readonly emit: (event: ProgressEvent) => void;
@@ -46,6 +53,8 @@ export interface TestedImage {
    * `IMAGE_ID` its buildspec exported). Undefined: the builder could not say.
    */
   readonly imageId?: string;
+  /** SBOM and provenance to attest, when the run signs. */
+  readonly release?: Awaited<ReturnType<ReleaseSigner['prepare']>>;
 }
 
 /**
@@ -74,13 +83,16 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     ? await timed('base', plan.timeouts.build, (s) => (options.productInputs as ProductInputsResolver)(arch.arch, docker, s))
     : { buildArgs: {}, secrets: [] };
 
+  const buildArgs = { ...plan.buildArgs, ...inputs.buildArgs };
+  const buildStarted = new Date();
   const built = await timed('build', plan.timeouts.build, (s) =>
     backend.builder.build({
       arch: arch.arch,
       contextDir: plan.contextDir,
       dockerfile: plan.dockerfile,
       tag: docker ? arch.localTag : arch.runTarget,
-      buildArgs: { ...plan.buildArgs, ...inputs.buildArgs },
+      buildArgs,
+      ...(options.labels ? { labels: options.labels } : {}),
       secrets: [...plan.secrets, ...inputs.secrets],
       logFile: arch.logFile,
       signal: s,
@@ -88,6 +100,21 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     }),
     `building ${docker ? arch.localTag : arch.runTarget} with ${backend.builder.name}`,
   );
+  const buildFinished = new Date();
+  const attest = async (digest: string, image: string): Promise<TestedImage['release']> => {
+    const signer = options.signer;
+    if (!signer) return undefined;
+    const builder: BuildRecord['builder'] = !docker
+      ? { kind: 'codebuild', projectArn: options.codebuildProjectArn?.(arch) ?? '', buildId: built.buildId ?? '' }
+      : arch.builder.type === 'local'
+        ? { kind: 'local-docker' }
+        : { kind: 'remote-docker', host: docker.describe() };
+    const release = await timed('attest', plan.timeouts.push, (s) =>
+      signer.prepare({ arch, ...(docker ? { docker } : {}), image, digest, builder, buildArgs, startedOn: buildStarted, finishedOn: buildFinished }, s),
+    );
+    report.sbom = { debian: release.summary.debian, npm: release.summary.npm };
+    return release;
+  };
 
   if (plan.stopAfter === 'build') {
     if (built.imageId) report.imageId = built.imageId;
@@ -103,7 +130,8 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     if (built.imageId) report.imageId = built.imageId;
     await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, built.imageId, s));
     await recordSize(options, registry);
-    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}) };
+    const release = await attest(pushed.digest, `${plan.registry}/${plan.repository}@${pushed.digest}`);
+    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}), ...(release ? { release } : {}) };
   }
 
   if (!docker) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} neither pushed nor left an image on an engine`);
@@ -128,16 +156,22 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
 
   const push = (s: AbortSignal, env?: Readonly<Record<string, string>>) =>
     pushImage({
-      docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, untag: true, ...(env ? { env } : {}),
+      docker, source: imageId, target: arch.runTarget, signal: s, logFile: arch.logFile, ...(env ? { env } : {}),
       // docker retries failed layer uploads quietly; say so, or a stalled push looks hung
       onLine: (line) => (/retrying in/i.test(line) ? emit({ type: 'status', subject, detail: `push: ${line.trim()}` }) : emit({ type: 'line', subject, line })),
     });
   const credentials = options.credentials;
-  const pushed = await timed('push', plan.timeouts.push, (s) => (credentials ? withPushCredentials(credentials, plan.registry, s, (env) => push(s, env)) : push(s)));
-  report.digest = pushed.digest;
-  await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
-  await recordSize(options, registry);
-  return { digest: pushed.digest, imageId };
+  try {
+    const pushed = await timed('push', plan.timeouts.push, (s) => (credentials ? withPushCredentials(credentials, plan.registry, s, (env) => push(s, env)) : push(s)));
+    report.digest = pushed.digest;
+    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
+    await recordSize(options, registry);
+    const release = await attest(pushed.digest, imageId);
+    return { digest: pushed.digest, imageId, ...(release ? { release } : {}) };
+  } finally {
+    // the run tag's local name goes once the image is pushed and read; the image keeps its ID
+    await docker.run(['image', 'rm', '--no-prune', arch.runTarget], { reject: false });
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Arch } from '../arch.js';
 import { CancelledError, MultiarchError, TimeoutError, wrapError } from '../errors.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { timeoutSignal } from '../timeout-signal.js';
-import type { PipelinePlan } from './plan.js';
+import type { ArchPlan, PipelinePlan } from './plan.js';
+import type { ReleaseSigner } from './release-signing.js';
 import type { ProductInputsResolver } from './product-build.js';
 import { publish, type BeforeTagsMove } from './publish.js';
 import { errorSummary, type ArchReport, type PipelineReport } from './report.js';
@@ -25,6 +26,10 @@ export interface RunPipelineOptions {
   readonly smokeTester?: SmokeTester;
   /** Signs and attests the verified index by digest, before any tag moves. */
   readonly beforeTagsMove?: BeforeTagsMove;
+  /** Prepares each arch's SBOM and provenance once it is pushed (a signing run). */
+  readonly signer?: ReleaseSigner;
+  readonly codebuildProjectArn?: (arch: ArchPlan) => string;
+  readonly labels?: Readonly<Record<string, string>>;
   /** Ctrl-C / SIGTERM. */
   readonly signal?: AbortSignal;
   readonly emit?: (event: ProgressEvent) => void;
@@ -110,6 +115,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         plan, arch, backend, signal, emit, report: archReport,
         ...(registry ? { registry } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
+        ...(options.signer ? { signer: options.signer } : {}),
+        ...(options.labels ? { labels: options.labels } : {}),
+        ...(options.codebuildProjectArn ? { codebuildProjectArn: options.codebuildProjectArn } : {}),
         ...(options.productInputs ? { productInputs: options.productInputs } : {}),
         ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
       });

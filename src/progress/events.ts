@@ -10,6 +10,7 @@ export type StepPhase =
   | 'smoke-test'
   | 'push'
   | 'verify'
+  | 'attest'
   | 'index'
   | 'sign'
   | 'publish'

@@ -17,7 +17,7 @@ interface Row {
 }
 
 const ICON: Record<StepPhase, string> = {
-  waiting: '·', base: '▶', build: '▶', 'smoke-test': '▶', push: '▶', verify: '▶', index: '▶', sign: '▶', publish: '▶',
+  waiting: '·', base: '▶', build: '▶', 'smoke-test': '▶', push: '▶', verify: '▶', attest: '▶', index: '▶', sign: '▶', publish: '▶',
   done: '✔', failed: '✖', cancelled: '■', skipped: '-',
 };
 

@@ -40,7 +40,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
         return;
       }
-      const { report, published } = result;
+      const { report, published, verified } = result;
       process.stdout.write(`\n${formatReport(report)}\n\n`);
       const rows = report.arches.map((a) => [
         a.arch,
@@ -55,5 +55,8 @@ export function register(program: Command): void {
       for (const entry of published.manifests) {
         process.stdout.write(`  ${(entry.platform ? formatPlatform(entry.platform) : 'unknown').padEnd(15)} ${entry.digest}  ${entry.imageSize ? formatBytes(entry.imageSize) : ''}\n`);
       }
+      const { signatureLines } = await import('./verify.js');
+      process.stdout.write(`\n${signatureLines(verified)}${verified.ok ? 'all checks passed' : 'verification failed'}\n`);
+      process.stdout.write(`verify it yourself: multiarch verify ${published.reference} --key ${result.publicKeyPath}   (or: cosign verify --key ${result.publicKeyPath} --insecure-ignore-tlog --allow-http-registry ${published.reference})\n`);
     });
 }

@@ -36,6 +36,10 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--ecr-endpoint <url>', 'ECR API endpoint for registry credentials (AWS_ENDPOINT_URL_ECR)')
     .option('--insecure', 'allow plain HTTP to a non-loopback registry')
     .option('--log-dir <dir>', 'per-arch log files (kept for failures)')
+    .option('--sign-key <file>', 'sign and attest (SBOM, provenance) with this cosign private key, before any tag moves (password: COSIGN_PASSWORD)')
+    .option('--sign-kms <arn>', 'sign and attest with this AWS KMS key (ECC_NIST_P256, SIGN_VERIFY)')
+    .option('--kms-endpoint <host:port>', 'KMS endpoint other than the region\'s')
+    .option('--tlog-upload', 'also upload signatures to the public Rekor transparency log (default: offline)')
     .option('--force', 'publish even if another publisher moved the tag after this run started (default: refuse, exit 9)')
     .option('--no-wait', 'fail at once (exit 9) when another run on this machine is publishing the same tag, instead of waiting')
     .addOption(new Option('--no-insecure').hideHelp());
@@ -78,6 +82,10 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
     insecureRegistry: [raw['insecure'] === true ? true : undefined, '--insecure'],
     logDir: [str('logDir'), '--log-dir'],
     'publish.force': [raw['force'] === true ? true : undefined, '--force'],
+    'sign.key': [str('signKey'), '--sign-key'],
+    'sign.kms': [str('signKms'), '--sign-kms'],
+    'sign.kmsEndpoint': [str('kmsEndpoint'), '--kms-endpoint'],
+    'sign.tlogUpload': [raw['tlogUpload'] === true ? true : undefined, '--tlog-upload'],
     'publish.wait': [raw['wait'] === false ? false : undefined, '--no-wait'],
   });
 }

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { BadInputError, MultiarchError } from '../../errors.js';
 import { checkPlanInputs } from '../../pipeline/check-inputs.js';
+import { signingSettings } from '../signing-settings.js';
 import { formatPlan } from '../../pipeline/plan.js';
 import { formatReport } from '../../pipeline/report.js';
 import { imageDir, projectRoot } from '../../project-paths.js';
@@ -28,6 +29,7 @@ export function register(program: Command): void {
       const plan = planFor(config, { productContextDir: imageDir() });
       // missing files are bad input, reported before anything runs (and by --dry-run too)
       checkPlanInputs(plan);
+      const signing = signingSettings(config, runContext().env);
       if (raw['dryRun']) {
         process.stdout.write(`${formatPlan(plan)}\n`);
         return;
@@ -48,6 +50,7 @@ export function register(program: Command): void {
           // the directory the docker CLI children read too, so pushes and index use one identity
           dockerConfigDir: runContext().dockerConfigDir,
           signal: cliSignal(),
+          ...(signing ? { signing } : {}),
           emit: (e) => progress.handle(e),
         }, plan);
       } finally {

@@ -21,7 +21,7 @@ function structureLines(report: VerifyReport): string {
   return `${report.reference}@${report.digest} (${report.kind})\n${lines.join('\n')}\n`;
 }
 
-function signatureLines(report: ReleaseVerifyReport): string {
+export function signatureLines(report: ReleaseVerifyReport): string {
   const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.subject}  ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
   const sboms = report.images.filter((i) => i.sbom).map((i) => `${i.platform}: ${i.sbom?.debian ?? 0} Debian + ${i.sbom?.npm ?? 0} npm packages`);
   return `signatures (${report.key}):\n${lines.join('\n')}\n${sboms.length > 0 ? `SBOM ${sboms.join(', ')}\n` : ''}`;
