@@ -24,13 +24,16 @@ export interface LocalProject {
  * - `fail-build`: the next build (of `project`, if given) fails in `phase` (default BUILD)
  *   without running that phase's commands; the usual transitions follow;
  * - `time-out`: the next build ends TIMED_OUT after `afterMs`, killing what runs then;
- * - `stuck-queued`: the next build never leaves QUEUED (until StopBuild).
+ * - `stuck-queued`: the next build never leaves QUEUED (until StopBuild);
+ * - `account-limit`: the next `count` StartBuild calls answer `AccountLimitExceededException`,
+ *   as CodeBuild does when the account is at its build quota (new accounts: 0 or 1).
  */
 export type CodeBuildFault =
   | { readonly kind: 'throttle'; readonly count: number; readonly operations?: readonly string[] }
   | { readonly kind: 'fail-build'; readonly project?: string; readonly phase?: BuildspecPhaseType }
   | { readonly kind: 'time-out'; readonly project?: string; readonly afterMs: number }
-  | { readonly kind: 'stuck-queued'; readonly project?: string };
+  | { readonly kind: 'stuck-queued'; readonly project?: string }
+  | { readonly kind: 'account-limit'; readonly count: number; readonly limit?: number };
 
 /** One API call the server received, in order (throttled ones included). */
 export interface RecordedCall {
@@ -107,6 +110,13 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
   const codebuild: Record<string, (input: Record<string, unknown>) => unknown> = {
     StartBuild(input) {
       const projectName = requireString(input, 'projectName');
+      const limit = faults.find((f): f is Extract<CodeBuildFault, { kind: 'account-limit' }> => f.kind === 'account-limit');
+      if (limit) {
+        faults.splice(faults.indexOf(limit), 1);
+        if (limit.count > 1) faults.push({ ...limit, count: limit.count - 1 });
+        // The service's wording for a new account's queue/concurrency quota.
+        throw new AwsError('AccountLimitExceededException', `Cannot have more than ${limit.limit ?? 0} builds in queue for the account`);
+      }
       const project = options.projects[projectName];
       if (!project) throw new AwsError('ResourceNotFoundException', `Project cannot be found: arn:aws:codebuild:${region}:${accountId}:project/${projectName}`);
       const env = new Map(Object.entries(project.environmentVariables).map(([name, value]) => [name, { name, value, type: 'PLAINTEXT' }]));
