@@ -54,6 +54,12 @@ export interface LocalCodeBuildOptions {
   /** Default `working-tree`. */
   readonly sourceMode?: SourceMode;
   /**
+   * Symlink the source's node_modules into each build (default true: fast and offline).
+   * False gives each build a source without node_modules, so a buildspec's own `npm ci`
+   * really installs (and never touches the developer's node_modules through a link).
+   */
+  readonly linkNodeModules?: boolean;
+  /**
    * The build container's base environment (PATH, credentials for the fake AWS…), under
    * the buildspec's, the project's and the request's variables. Default: PATH, HOME and
    * LANG of this process. DOCKER_CONFIG defaults to an empty per-build directory.
@@ -139,7 +145,7 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
           projectName,
           buildspec: typeof input['buildspecOverride'] === 'string' && input['buildspecOverride'] ? input['buildspecOverride'] : project.buildspec,
           sourceDir: options.sourceDir,
-          source: { mode: options.sourceMode ?? 'working-tree' },
+          source: { mode: options.sourceMode ?? 'working-tree', linkNodeModules: options.linkNodeModules ?? true },
           hostEnv,
           projectEnv: [...env.values()],
           timeoutMs: timeoutInMinutes * 60_000,
