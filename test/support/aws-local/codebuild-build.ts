@@ -37,6 +37,8 @@ export interface LocalBuildPlan {
   readonly timeoutInMinutes: number;
   readonly faults: { readonly forceFailure?: BuildspecPhaseType; readonly stuckQueued?: boolean; readonly timeoutAfterMs?: number };
   readonly keepWorkDir?: boolean;
+  /** Set for a build of a batch: the batch's ARN and this build's graph identifier. */
+  readonly batch?: { readonly arn: string; readonly identifier: string };
 }
 
 /**
@@ -119,7 +121,8 @@ export class LocalBuild {
       timeoutInMinutes: plan.timeoutInMinutes,
       queuedTimeoutInMinutes: 480,
       buildComplete: this.endTime !== undefined,
-      initiator: 'local-emulator',
+      initiator: plan.batch ? plan.batch.arn.slice(plan.batch.arn.indexOf('build-batch/') + 'build-batch/'.length) : 'local-emulator',
+      ...(plan.batch ? { buildBatchArn: plan.batch.arn } : {}),
       exportedEnvironmentVariables: Object.entries(this.exported).map(([name, value]) => ({ name, value })),
     };
   }
@@ -240,6 +243,7 @@ function composeEnv(plan: LocalBuildPlan, buildspec: Buildspec, sourceDir: strin
     CODEBUILD_SOURCE_VERSION: revision,
     CODEBUILD_SRC_DIR: sourceDir,
     CODEBUILD_START_TIME: String(Date.now()),
+    ...(plan.batch ? { CODEBUILD_BATCH_BUILD_IDENTIFIER: plan.batch.identifier } : {}),
   });
   return env;
 }
