@@ -13,6 +13,7 @@ import { batchReadStatement } from './codebuild-access.js';
 import { ecrBatchStatement, ecrIndexStatement, ecrLoginStatement, ecrPushStatement } from './ecr-access.js';
 import { ImageRepository } from './image-repository.js';
 import { RebuildSchedule } from './rebuild-schedule.js';
+import { SigningKey } from './signing-key.js';
 import type { StackConfig } from './stack-config.js';
 
 /** Buildspec file names, read from the source at build time (owned by the buildspec work). */
@@ -53,6 +54,7 @@ export const OUTPUT_IDS = Object.freeze({
   manifestProject: 'ManifestProjectName',
   batchProject: 'BatchProjectName',
   schedule: 'RebuildScheduleName',
+  signingKey: 'SigningKeyArn',
 });
 
 export interface MultiarchStackProps extends StackProps {
@@ -70,6 +72,7 @@ export class MultiarchStack extends Stack {
   readonly manifestProject: ImageBuildProject;
   readonly batchProject: BatchBuildProject | undefined;
   readonly rebuildSchedule: RebuildSchedule | undefined;
+  readonly signingKey: SigningKey;
 
   constructor(scope: Construct, id: string, props: MultiarchStackProps) {
     super(scope, id, props);
@@ -114,14 +117,17 @@ export class MultiarchStack extends Stack {
     }
     this.archProjects = archProjects;
 
+    this.signingKey = new SigningKey(this, 'Signing', { description: `Signs the published ${config.repositoryName} images (cosign, by digest)` });
     this.manifestProject = new ImageBuildProject(this, 'Manifest', {
       ...common,
       ...MANIFEST_ENVIRONMENT,
       projectName: manifestProjectName(config.repositoryName),
       description: `Publishes the multi-arch index of ${config.repositoryName}`,
       buildSpecFile: BUILDSPEC_FILES.manifest,
-      variables: manifestVariables(ctx),
-      statements: [ecrLoginStatement(), ecrIndexStatement(repository), ...source.statements],
+      // The key ARN is the only signing setting: buildspec-manifest.yml signs when it is set.
+      variables: { ...manifestVariables(ctx), SIGNING_KEY_ARN: this.signingKey.key.keyArn },
+      // The only role with kms:Sign on the release key.
+      statements: [ecrLoginStatement(), ecrIndexStatement(repository), this.signingKey.signStatement(), ...source.statements],
       timeout: TIMEOUTS.manifest,
     });
     new CfnOutput(this, OUTPUT_IDS.manifestProject, { value: manifestProjectName(config.repositoryName), description: 'CodeBuild project that publishes the index' });
@@ -154,6 +160,7 @@ export class MultiarchStack extends Stack {
       }
     }
 
+    new CfnOutput(this, OUTPUT_IDS.signingKey, { value: this.signingKey.key.keyArn, description: 'KMS key that signs releases: cosign verify --key awskms:///<arn>' });
     new CfnOutput(this, OUTPUT_IDS.repositoryUri, { value: repository.repositoryUri, description: 'ECR repository URI' });
     new CfnOutput(this, OUTPUT_IDS.repositoryName, { value: config.repositoryName, description: 'ECR repository name (IMAGE_REPO_NAME)' });
   }

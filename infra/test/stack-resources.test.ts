@@ -110,7 +110,11 @@ describe('CodeBuild projects', () => {
 
   it.each(Object.entries(ORIGINAL_TABLE))('%s has exactly the variables of the original table', (name, expected) => {
     const { props } = projectNamed(template, name);
-    expect(variablesOf(props)).toEqual(expected);
+    const { SIGNING_KEY_ARN, ...rest } = variablesOf(props);
+    expect(rest).toEqual(expected);
+    // The release key's ARN, on the manifest project only (it signs before moving tags).
+    if (name.endsWith('-manifest')) expect(SIGNING_KEY_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SigningKey/), 'Arn'] });
+    else expect(SIGNING_KEY_ARN).toBeUndefined();
     for (const v of props.Environment.EnvironmentVariables) expect(v.Type).toBe('PLAINTEXT');
   });
 
@@ -318,5 +322,26 @@ describe('region', () => {
     expect(pinned.stack.region).toBe('eu-central-1');
     const agnostic = synthStack({ region: undefined, account: undefined });
     expect(variablesOf(projectNamed(agnostic.template, 'multi-arch-test-amd64').props).AWS_DEFAULT_REGION).toEqual({ Ref: 'AWS::Region' });
+  });
+});
+
+describe('release signing key (cosign through KMS)', () => {
+  const { template } = synthStack({ batch: 'true' });
+
+  it('is an asymmetric ECC_NIST_P256 SIGN_VERIFY key, retained with the images', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }), DeletionPolicy: 'Retain' });
+    template.hasOutput('SigningKeyArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SigningKey'), 'Arn'] } });
+  });
+
+  it('only the manifest project may call kms:Sign, and only on that key', () => {
+    const keyId = Object.keys(resourcesOfType(template, 'AWS::KMS::Key'))[0]!;
+    const roleOf = (name: string): string => projectNamed(template, name).props.ServiceRole['Fn::GetAtt'][0] as string;
+    const signers = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((p) =>
+      (p.Properties!.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => ([] as string[]).concat(s.Action).includes('kms:Sign')),
+    );
+    expect(signers.map((p) => (p.Properties!.Roles as { Ref: string }[]).map((r) => r.Ref)).flat()).toEqual([roleOf('multi-arch-test-manifest')]);
+    const statement = (signers[0]!.Properties!.PolicyDocument.Statement as { Sid?: string }[]).find((s) => s.Sid === 'SignReleases');
+    expect(statement).toEqual({ Sid: 'SignReleases', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } });
   });
 });

@@ -27,6 +27,9 @@ const MANIFEST_OPTIONAL = [
   'REGISTRY',
   'ECR_ENDPOINT_URL',
   'CODEBUILD_ENDPOINT_URL',
+  'SIGNING_KEY_ARN',
+  'COSIGN_URL',
+  'COSIGN_SHA256',
 ];
 const DIGEST = { amd64: `sha256:${'a'.repeat(64)}`, arm64: `sha256:${'b'.repeat(64)}` };
 
@@ -171,7 +174,8 @@ describe('buildspec-manifest.yml', () => {
     const at = (pattern: RegExp): number => commands.findIndex((c) => pattern.test(c));
     expect(at(/node bin\/multiarch\.js index create "\$REPOSITORY:\$RUN_TAG" "\$SOURCE_AMD64" "\$SOURCE_ARM64" --json/)).toBeGreaterThanOrEqual(0);
     expect(at(/node bin\/multiarch\.js verify "\$REPOSITORY@\$INDEX_DIGEST"/)).toBeGreaterThan(at(/index create/));
-    expect(at(/put-image/)).toBeGreaterThan(at(/multiarch\.js verify/));
+    expect(at(/cosign sign --yes --tlog-upload=false --key "awskms:\/\/\/\$SIGNING_KEY_ARN" "\$ref"/)).toBeGreaterThan(at(/multiarch\.js verify/));
+    expect(at(/put-image/)).toBeGreaterThan(at(/cosign sign/));
     expect(at(/batch-delete-image/)).toBeGreaterThan(at(/put-image/));
     // Tags move only in POST_BUILD, which an aborted BUILD never reaches.
     expect((manifest.phases.post_build?.commands ?? []).join('\n')).toContain('put-image');
@@ -185,6 +189,11 @@ describe('buildspec-manifest.yml', () => {
     const env = { ...base, IMAGE_DIGEST_AMD64: DIGEST.amd64, IMAGE_DIGEST_ARM64: DIGEST.arm64, MANIFEST_TAG: 'v1', RUN_ID: 'jenkins-7' };
     expect(await evaluate(manifest, env, names)).toEqual({ SOURCE_AMD64: `${repo}@${DIGEST.amd64}`, SOURCE_ARM64: `${repo}@${DIGEST.arm64}`, INDEX_URI: `${repo}:v1`, RUN_TAG: 'run-jenkins-7' });
     expect((await evaluate(manifest, { ...env, RUN_ID: '' }, ['RUN_TAG']))['RUN_TAG']).toBe('run-00000000-0000-4000-8000-000000000001');
+  });
+
+  it('refuses to start when it must sign but has no cosign: a run that cannot sign moves no tag', async () => {
+    const env = { ...base, IMAGE_DIGEST_AMD64: DIGEST.amd64, IMAGE_DIGEST_ARM64: DIGEST.arm64, SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/0000', PATH: '/nonexistent' };
+    await expect(evaluate(manifest, env, [])).rejects.toThrow(/SIGNING_KEY_ARN is set but cosign is not installed/);
   });
 
   it('digest mode refuses to fall back to tags: no digest, one digest, or a malformed one', async () => {
