@@ -43,9 +43,18 @@ export class LocalBuildBatch {
     tasks: readonly BatchTask[],
     private readonly fastFail: boolean,
     private readonly startTask: (task: BatchTask) => LocalBuild,
+    /** The batch's one DOWNLOAD_SOURCE: every task builds what it resolved. */
+    private readonly sourceReady: Promise<unknown>,
+    private readonly cleanup: () => Promise<void>,
   ) {
     this.groups = tasks.map((task) => ({ task }));
-    this.done = this.run();
+    this.done = this.sourceReady.then(
+      () => this.run(),
+      () => {
+        this.status = 'FAILED';
+        this.endTime = Date.now();
+      },
+    ).finally(() => this.cleanup());
   }
 
   /** StopBuildBatch: stops every running build; nothing more starts. */

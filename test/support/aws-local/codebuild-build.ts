@@ -37,8 +37,12 @@ export interface LocalBuildPlan {
   readonly timeoutInMinutes: number;
   readonly faults: { readonly forceFailure?: BuildspecPhaseType; readonly stuckQueued?: boolean; readonly timeoutAfterMs?: number };
   readonly keepWorkDir?: boolean;
-  /** Set for a build of a batch: the batch's ARN and this build's graph identifier. */
-  readonly batch?: { readonly arn: string; readonly identifier: string };
+  /**
+   * Set for a build of a batch: the batch's ARN, this build's graph identifier, and the
+   * source version the batch resolved once for all its builds (`sourceDir` is then the
+   * batch's snapshot of the source, not a git checkout).
+   */
+  readonly batch?: { readonly arn: string; readonly identifier: string; readonly resolvedSourceVersion: string };
 }
 
 /**
@@ -177,7 +181,7 @@ export class LocalBuild {
       try {
         const source = await prepareSource(plan.sourceDir, join(work, 'src'), plan.source);
         sourceDir = source.dir;
-        this.resolvedSourceVersion = source.resolvedSourceVersion;
+        this.resolvedSourceVersion = plan.batch?.resolvedSourceVersion ?? source.resolvedSourceVersion;
         buildspec = await loadBuildspec(plan.buildspec, sourceDir);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -3,10 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { BuildspecPhaseType } from './buildspec-phases.js';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBuildBatch, type BatchTask } from './codebuild-batch.js';
 import { LocalBuild } from './codebuild-build.js';
 import { parseBuildspec, type Buildspec } from './buildspec-schema.js';
+import { prepareSource } from './codebuild-source.js';
 import type { SourceMode } from './codebuild-source.js';
 import { AwsError, readJsonBody, requireString, sendError, sendJson } from './codebuild-wire.js';
 import { LogsStore } from './logs-store.js';
@@ -153,7 +156,7 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
     buildspec: string,
     env: Map<string, { name: string; value: string; type: string }>,
     timeoutInMinutes: number,
-    batch?: { arn: string; identifier: string },
+    batch?: { arn: string; identifier: string; resolvedSourceVersion: string; sourceDir: string },
   ): LocalBuild => {
     const buildNumber = (buildNumbers.get(projectName) ?? 0) + 1;
     buildNumbers.set(projectName, buildNumber);
@@ -167,8 +170,9 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
         buildNumber,
         projectName,
         buildspec,
-        sourceDir: options.sourceDir,
-        source: { mode: options.sourceMode ?? 'working-tree', linkNodeModules: options.linkNodeModules ?? true },
+        sourceDir: batch?.sourceDir ?? options.sourceDir,
+        // A batch's builds copy the batch's snapshot, which has no node_modules to link.
+        source: { mode: options.sourceMode ?? 'working-tree', linkNodeModules: batch ? false : (options.linkNodeModules ?? true) },
         hostEnv,
         projectEnv: [...env.values()],
         timeoutMs: timeoutInMinutes * 60_000,
@@ -179,7 +183,7 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
           stuckQueued: takeFault('stuck-queued', projectName) !== undefined,
         },
         keepWorkDir: options.keepWorkDirs ?? false,
-        ...(batch ? { batch } : {}),
+        ...(batch ? { batch: { arn: batch.arn, identifier: batch.identifier, resolvedSourceVersion: batch.resolvedSourceVersion } } : {}),
       },
       logs,
     );
@@ -223,12 +227,30 @@ export async function startLocalCodeBuild(options: LocalCodeBuildOptions): Promi
       const id = `${projectName}:${randomUUID()}`;
       const arn = `arn:aws:codebuild:${region}:${accountId}:build-batch/${id}`;
       const tasks: BatchTask[] = graph.map((entry) => ({ identifier: entry.identifier, dependOn: entry['depend-on'] ?? [], ignoreFailure: entry['ignore-failure'] ?? false }));
+      // CodeBuild resolves a batch's source once: every build of the batch builds that commit,
+      // whatever the branch (or, here, the working tree) does meanwhile. So the source is
+      // snapshotted once, and each build copies the snapshot.
+      let snapshot: { dir: string; resolvedSourceVersion: string } | undefined;
+      const sourceReady = (async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'codebuild-local-batch-'));
+        const prepared = await prepareSource(options.sourceDir, join(dir, 'src'), { mode: options.sourceMode ?? 'working-tree', linkNodeModules: false });
+        snapshot = { dir, resolvedSourceVersion: prepared.resolvedSourceVersion };
+      })();
+      const cleanup = async (): Promise<void> => {
+        if (snapshot && !options.keepWorkDirs) await rm(snapshot.dir, { recursive: true, force: true });
+      };
       const batch = new LocalBuildBatch(id, arn, number, projectName, tasks, spec.batch?.['fast-fail'] ?? false, (task) => {
         const entry = graph.find((e) => e.identifier === task.identifier)!;
         const taskEnv = new Map(env);
         for (const [name, value] of Object.entries(entry.env?.variables ?? {})) taskEnv.set(name, { name, value: String(value), type: 'PLAINTEXT' });
-        return createBuild(projectName, entry.buildspec ?? specPath, taskEnv, timeoutInMinutes, { arn, identifier: task.identifier });
-      });
+        const source = snapshot!;
+        return createBuild(projectName, entry.buildspec ?? specPath, taskEnv, timeoutInMinutes, {
+          arn,
+          identifier: task.identifier,
+          resolvedSourceVersion: source.resolvedSourceVersion,
+          sourceDir: join(source.dir, 'src'),
+        });
+      }, sourceReady, cleanup);
       batches.set(id, batch);
       return { buildBatch: batch.toJson() };
     },

@@ -45,7 +45,9 @@ phases:
   build:
     commands:
       - echo "joiner is $CODEBUILD_BATCH_BUILD_IDENTIFIER with TAG=$TAG"
+      - echo "marker $(cat marker.txt)"
 `,
+  'marker.txt': 'as-started\n',
 };
 
 let dir: string;
@@ -65,13 +67,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runBatch(overrides: Record<string, string>): Promise<{ batch: BuildBatch; builds: Record<string, Build> }> {
+async function runBatch(overrides: Record<string, string>, onFirstBuild?: () => Promise<void>): Promise<{ batch: BuildBatch; builds: Record<string, Build> }> {
   const started = await client.send(new StartBuildBatchCommand({ projectName: 'graph', environmentVariablesOverride: Object.entries(overrides).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' })) }));
   const id = started.buildBatch?.id as string;
   expect(started.buildBatch?.buildBatchStatus).toBe('IN_PROGRESS');
   let batch: BuildBatch;
+  let firstSeen = false;
   for (;;) {
     batch = (await client.send(new BatchGetBuildBatchesCommand({ ids: [id] }))).buildBatches?.[0] as BuildBatch;
+    if (!firstSeen && batch.buildGroups?.some((g) => g.currentBuildSummary)) {
+      firstSeen = true;
+      await onFirstBuild?.();
+    }
     if (batch.complete) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -103,6 +110,14 @@ describe('local CodeBuild batch builds', () => {
     const joinerStart = builds['joiner']!.startTime!.getTime();
     for (const id of ['first', 'second']) expect(builds[id]!.endTime!.getTime()).toBeLessThanOrEqual(joinerStart);
     expect(server.buildLog(builds['joiner']!.id!).join('\n')).toContain('joiner is joiner with TAG=v1');
+  });
+
+  it('resolves the source once: a change after the batch started reaches none of its builds', async () => {
+    const { builds } = await runBatch({}, () => writeFile(join(dir, 'marker.txt'), 'changed-later\n'));
+    expect(server.buildLog(builds['joiner']!.id!).join('\n')).toContain('marker as-started');
+    const versions = new Set(Object.values(builds).map((b) => b.resolvedSourceVersion));
+    expect(versions.size).toBe(1);
+    await writeFile(join(dir, 'marker.txt'), 'as-started\n');
   });
 
   it('fast-fail: a failed task stops the running ones, and its dependants never start', async () => {
