@@ -231,6 +231,23 @@ describe('buildspec-manifest.yml through the local CodeBuild', () => {
   }, 600_000);
 });
 
+describe('buildspec-manifest.yml tag mode (explicit opt-in)', () => {
+  it('joins whatever the per-arch tags point at, and says it is not pinned', async () => {
+    expect(haveImage(BASES.arm64), ARM64_MISSING).toBe(true);
+    expect(builds.amd64?.buildStatus, 'the amd64 test pushed latest-amd64 first').toBe('SUCCEEDED');
+    expect(builds.arm64?.buildStatus, 'the arm64 test pushed latest-arm64v8 first').toBe('SUCCEEDED');
+    const build = await startAndWait(codebuild, manifestProjectName(REPO), { MANIFEST_SOURCES: 'tags', MANIFEST_TAG: 'from-tags', IMAGE_TAG: 'latest' });
+    expect(build.buildStatus).toBe('SUCCEEDED');
+    const log = codebuild.buildLog(build.id as string).join('\n');
+    expect(log).toContain('tag mode (MANIFEST_SOURCES=tags): sources are tags, not pinned to any run');
+    const index = (await (await registryGet(`/v2/${REPO}/manifests/from-tags`)).json()) as { manifests: { digest: string; platform: { architecture: string } }[] };
+    const tagged = async (arch: Arch): Promise<string | null> => (await registryGet(`/v2/${REPO}/manifests/${perArchTag('latest', arch)}`)).headers.get('docker-content-digest');
+    expect(Object.fromEntries(index.manifests.map((m) => [m.platform.architecture, m.digest]))).toEqual({ amd64: await tagged('amd64'), arm64: await tagged('arm64') });
+    // Its per-arch tags moved with it.
+    expect((await registryGet(`/v2/${REPO}/manifests/${perArchTag('from-tags', 'amd64')}`)).headers.get('docker-content-digest')).toBe(await tagged('amd64'));
+  }, 600_000);
+});
+
 describe('buildspec-batch.yml: a batch run with -c batch=true -c tag=v1', () => {
   /** Both local bases in the registry as one multi-arch base, as public.ecr.aws serves Debian. */
   async function pushMultiArchBase(): Promise<string> {
