@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MultiarchError } from '../../src/errors.js';
@@ -6,13 +9,27 @@ import { resolveStackConfig } from '../lib/stack-config.js';
 import type { StackConfig, StackConfigInput } from '../lib/stack-config.js';
 
 /** The CDK context keys this app reads (`cdk deploy -c repositoryName=…`). */
-export const CONTEXT_KEYS = ['account', 'region', 'repositoryName', 'tag', 'source', 'batch', 'logRetentionDays'] as const;
+export const CONTEXT_KEYS = [
+  'account',
+  'region',
+  'repositoryName',
+  'existingRepository',
+  'tag',
+  'source',
+  'batch',
+  'schedule',
+  'baseImage',
+  'baseDigest',
+  'logRetentionDays',
+] as const;
 
 export interface CreateAppOptions {
   /** Overrides CDK context; what tests pass instead of `-c`. */
   readonly context?: Record<string, unknown>;
-  /** The CLI's default account/region (`CDK_DEFAULT_ACCOUNT`), used when context gives none. */
+  /** The CLI's default account (`CDK_DEFAULT_ACCOUNT`), used when context gives none. */
   readonly defaultAccount?: string | undefined;
+  /** The CLI's default region (`CDK_DEFAULT_REGION`: the profile's), used when context gives none. */
+  readonly defaultRegion?: string | undefined;
   readonly outdir?: string;
 }
 
@@ -25,11 +42,15 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Mu
   };
   const input: StackConfigInput = {
     account: read('account') ?? options.defaultAccount,
-    region: read('region'),
+    region: read('region') ?? options.defaultRegion,
     repositoryName: read('repositoryName'),
+    existingRepository: read('existingRepository'),
     tag: read('tag'),
     source: read('source'),
     batch: read('batch'),
+    schedule: read('schedule'),
+    baseImage: read('baseImage'),
+    baseDigest: read('baseDigest'),
     logRetentionDays: read('logRetentionDays'),
   };
   const config = resolveStackConfig(input);
@@ -43,11 +64,27 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Mu
   return { app, stack, config };
 }
 
-// Run as the CDK app (`cdk.json`), not when imported by tests.
+/**
+ * Whether this module is the program being run (`cdk.json` runs it) rather than imported by
+ * a test. Compared as file paths, not URLs: the URL percent-encodes a space (or any other
+ * special character) that argv keeps as is, and argv may name a symlink.
+ */
+export function isMainModule(moduleUrl: string, argv1: string | undefined): boolean {
+  if (!argv1) return false;
+  const real = (path: string): string => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  return real(fileURLToPath(moduleUrl)) === real(resolve(argv1));
+}
+
 // Bad context is the user's input: one line and a non-zero exit, no stack trace.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url, process.argv[1])) {
   try {
-    createApp({ defaultAccount: process.env.CDK_DEFAULT_ACCOUNT }).app.synth();
+    createApp({ defaultAccount: process.env.CDK_DEFAULT_ACCOUNT, defaultRegion: process.env.CDK_DEFAULT_REGION }).app.synth();
   } catch (error) {
     if (!(error instanceof MultiarchError)) throw error;
     console.error(`infra: ${error.message}`);

@@ -9,10 +9,15 @@ import type { Arch } from '../../src/arch.js';
 export interface VariableContext {
   /** A literal account id, or the token `Stack.account` renders as `AWS::AccountId`. */
   readonly accountId: string;
+  /** A literal region, or the token `Stack.region` renders as `AWS::Region`. */
   readonly region: string;
   readonly repositoryName: string;
   /** The multi-arch tag (`latest`). */
   readonly tag: string;
+  /** `BASE_IMAGE` of the image builds. */
+  readonly baseImage: string;
+  /** `BASE_DIGEST`, set only when the base is pinned. */
+  readonly baseDigest?: string | undefined;
 }
 
 export type BuildVariables = Readonly<Record<string, string>>;
@@ -30,9 +35,14 @@ export function archOverrideVariables(tag: string, arch: Arch): BuildVariables {
   return { IMAGE_TAG: perArchTag(tag, arch), IMAGE_ARCH: archTagSuffix(arch) };
 }
 
-/** The per-arch project's variables: the original table's arm64 / amd64 column. */
+/** Where image builds start from: not Docker Hub (see src/aws/base-image.ts). */
+function baseImageVariables(ctx: VariableContext): BuildVariables {
+  return { BASE_IMAGE: ctx.baseImage, ...(ctx.baseDigest ? { BASE_DIGEST: ctx.baseDigest } : {}) };
+}
+
+/** The per-arch project's variables: the original table's arm64 / amd64 column, plus the base image. */
 export function archBuildVariables(ctx: VariableContext, arch: Arch): BuildVariables {
-  return { ...commonVariables(ctx), ...archOverrideVariables(ctx.tag, arch) };
+  return { ...commonVariables(ctx), ...archOverrideVariables(ctx.tag, arch), ...baseImageVariables(ctx) };
 }
 
 /**
@@ -44,11 +54,13 @@ export function manifestVariables(ctx: VariableContext): BuildVariables {
 }
 
 /**
- * The batch project's defaults: the manifest set; each build of the batch graph adds its own
- * `IMAGE_TAG`/`IMAGE_ARCH` (see `buildspec-batch.yml`), derived from `MANIFEST_TAG`.
+ * The batch project's defaults: the manifest set plus the base image. Each arch build of the
+ * graph sets only `IMAGE_ARCH` (see `buildspec-batch.yml`); its tags derive from
+ * `MANIFEST_TAG`, the one tag input, so `-c tag=v1` (or an override of MANIFEST_TAG at
+ * StartBuildBatch) renames every tag the graph writes.
  */
 export function batchVariables(ctx: VariableContext): BuildVariables {
-  return manifestVariables(ctx);
+  return { ...manifestVariables(ctx), ...baseImageVariables(ctx) };
 }
 
 /** Every arch this stack builds a project for, in the order the original listed them. */

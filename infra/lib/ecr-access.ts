@@ -22,6 +22,13 @@ export const ECR_LAYER_UPLOAD_ACTIONS = ['ecr:InitiateLayerUpload', 'ecr:UploadL
 /** Writing a manifest or an index under a tag. */
 export const ECR_PUT_ACTIONS = ['ecr:PutImage'] as const;
 
+/**
+ * Removing a run's own `run-…` tags once the published tags point at its images (on an
+ * image with other tags, ECR's BatchDeleteImage by tag only removes that tag). IAM has no
+ * condition on tag names here, so this is scoped to the repository like the rest.
+ */
+export const ECR_UNTAG_ACTIONS = ['ecr:BatchDeleteImage'] as const;
+
 export const ECR_AUTH_ACTION = 'ecr:GetAuthorizationToken';
 
 /** The registry login; IAM cannot scope this action to a repository. */
@@ -40,12 +47,22 @@ export function ecrPushStatement(repository: IRepository): iam.PolicyStatement {
 
 /**
  * The manifest build: read the per-arch manifests and their config blobs (for the platform),
- * then put the index. It never uploads a layer, so it gets no upload actions.
+ * put the index, move the published tags to the verified digests and drop the run tags. It
+ * never uploads a layer, so it gets no upload actions.
  */
 export function ecrIndexStatement(repository: IRepository): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'EcrPutIndex',
-    actions: [...ECR_READ_ACTIONS, ...ECR_PUT_ACTIONS],
+    actions: [...ECR_READ_ACTIONS, ...ECR_PUT_ACTIONS, ...ECR_UNTAG_ACTIONS],
+    resources: [repository.repositoryArn],
+  });
+}
+
+/** The batch project runs both kinds of build under one role: push layers, publish, untag. */
+export function ecrBatchStatement(repository: IRepository): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'EcrPushAndPublish',
+    actions: [...ECR_READ_ACTIONS, ...ECR_LAYER_UPLOAD_ACTIONS, ...ECR_PUT_ACTIONS, ...ECR_UNTAG_ACTIONS],
     resources: [repository.repositoryArn],
   });
 }

@@ -9,8 +9,11 @@ import { ImageBuildProject } from './build-project.js';
 import { BuildSource } from './build-source.js';
 import { archBuildVariables, batchVariables, BUILD_ARCHES, manifestVariables } from './build-variables.js';
 import type { VariableContext } from './build-variables.js';
-import { ecrIndexStatement, ecrLoginStatement, ecrPushStatement } from './ecr-access.js';
+import { batchReadStatement } from './codebuild-access.js';
+import { ecrBatchStatement, ecrIndexStatement, ecrLoginStatement, ecrPushStatement } from './ecr-access.js';
 import { ImageRepository } from './image-repository.js';
+import { RebuildSchedule } from './rebuild-schedule.js';
+import { SigningKey } from './signing-key.js';
 import type { StackConfig } from './stack-config.js';
 
 /** Buildspec file names, read from the source at build time (owned by the buildspec work). */
@@ -50,6 +53,8 @@ export const OUTPUT_IDS = Object.freeze({
   archProject: Object.freeze({ amd64: 'Amd64ProjectName', arm64: 'Arm64ProjectName' } satisfies Record<Arch, string>),
   manifestProject: 'ManifestProjectName',
   batchProject: 'BatchProjectName',
+  schedule: 'RebuildScheduleName',
+  signingKey: 'SigningKeyArn',
 });
 
 export interface MultiarchStackProps extends StackProps {
@@ -66,6 +71,8 @@ export class MultiarchStack extends Stack {
   readonly archProjects: Readonly<Record<Arch, ImageBuildProject>>;
   readonly manifestProject: ImageBuildProject;
   readonly batchProject: BatchBuildProject | undefined;
+  readonly rebuildSchedule: RebuildSchedule | undefined;
+  readonly signingKey: SigningKey;
 
   constructor(scope: Construct, id: string, props: MultiarchStackProps) {
     super(scope, id, props);
@@ -78,10 +85,18 @@ export class MultiarchStack extends Stack {
       );
     }
 
-    this.repository = new ImageRepository(this, 'Images', { repositoryName: config.repositoryName });
+    this.repository = new ImageRepository(this, 'Images', { repositoryName: config.repositoryName, tag: config.tag, existing: config.existingRepository });
     const repository = this.repository.repository;
     const source = new BuildSource(this, 'Source', config.source);
-    const ctx: VariableContext = { accountId: this.account, region: config.region, repositoryName: config.repositoryName, tag: config.tag };
+    const ctx: VariableContext = {
+      accountId: this.account,
+      // Environment-agnostic: the region the stack is deployed to.
+      region: config.region ?? this.region,
+      repositoryName: config.repositoryName,
+      tag: config.tag,
+      baseImage: config.baseImage,
+      baseDigest: config.baseDigest,
+    };
     const common = { source: source.source, logRetentionDays: config.logRetentionDays };
     const pushStatements = [ecrLoginStatement(), ecrPushStatement(repository), ...source.statements];
 
@@ -102,20 +117,27 @@ export class MultiarchStack extends Stack {
     }
     this.archProjects = archProjects;
 
+    this.signingKey = new SigningKey(this, 'Signing', { description: `Signs the published ${config.repositoryName} images (cosign, by digest)` });
     this.manifestProject = new ImageBuildProject(this, 'Manifest', {
       ...common,
       ...MANIFEST_ENVIRONMENT,
       projectName: manifestProjectName(config.repositoryName),
       description: `Publishes the multi-arch index of ${config.repositoryName}`,
       buildSpecFile: BUILDSPEC_FILES.manifest,
-      variables: manifestVariables(ctx),
-      statements: [ecrLoginStatement(), ecrIndexStatement(repository), ...source.statements],
+      // The key ARN is the only signing setting: buildspec-manifest.yml signs when it is set.
+      variables: { ...manifestVariables(ctx), SIGNING_KEY_ARN: this.signingKey.key.keyArn },
+      // The only role with kms:Sign on the release key.
+      statements: [ecrLoginStatement(), ecrIndexStatement(repository), this.signingKey.signStatement(), ...source.statements],
       timeout: TIMEOUTS.manifest,
     });
     new CfnOutput(this, OUTPUT_IDS.manifestProject, { value: manifestProjectName(config.repositoryName), description: 'CodeBuild project that publishes the index' });
 
-    if (config.batch) {
+    // The schedule runs the batch graph, so it brings the batch project along.
+    if (config.batch || config.schedule) {
       const name = batchProjectName(config.repositoryName);
+      // Built from the name, not read from the project: the project depends on its role's
+      // policy, so the policy cannot refer to the project's own attributes.
+      const projectArn = this.formatArn({ service: 'codebuild', resource: 'project', resourceName: name });
       this.batchProject = new BatchBuildProject(this, 'Batch', {
         ...common,
         ...MANIFEST_ENVIRONMENT,
@@ -123,16 +145,22 @@ export class MultiarchStack extends Stack {
         description: `Runs the whole ${config.repositoryName} pipeline as one batch build graph`,
         buildSpecFile: BUILDSPEC_FILES.batch,
         variables: batchVariables(ctx),
-        // Every build of the graph runs under this role: arch builds push layers.
-        statements: pushStatements,
+        // Every build of the graph runs under this role: arch builds push layers, the manifest
+        // build publishes and reads its siblings' exported digests from the batch.
+        statements: [ecrLoginStatement(), ecrBatchStatement(repository), batchReadStatement(projectArn), ...source.statements],
         computeTypesAllowed: [...new Set([MANIFEST_ENVIRONMENT.computeType, ...BUILD_ARCHES.map((a) => ARCH_ENVIRONMENTS[a].computeType)])],
         maximumBuildsAllowed: BUILD_ARCHES.length + 1,
         batchTimeout: TIMEOUTS.batch,
         buildTimeout: TIMEOUTS.archBuild,
       });
       new CfnOutput(this, OUTPUT_IDS.batchProject, { value: name, description: 'CodeBuild batch project (StartBuildBatch)' });
+      if (config.schedule) {
+        this.rebuildSchedule = new RebuildSchedule(this, 'Rebuild', { projectName: name, projectArn, expression: config.schedule });
+        new CfnOutput(this, OUTPUT_IDS.schedule, { value: this.rebuildSchedule.schedule.scheduleName, description: `EventBridge schedule of the security rebuild (${config.schedule})` });
+      }
     }
 
+    new CfnOutput(this, OUTPUT_IDS.signingKey, { value: this.signingKey.key.keyArn, description: 'KMS key that signs releases: cosign verify --key awskms:///<arn>' });
     new CfnOutput(this, OUTPUT_IDS.repositoryUri, { value: repository.repositoryUri, description: 'ECR repository URI' });
     new CfnOutput(this, OUTPUT_IDS.repositoryName, { value: config.repositoryName, description: 'ECR repository name (IMAGE_REPO_NAME)' });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors.js';
-import { DEFAULT_REGION, DEFAULT_REPOSITORY_NAME } from '../../src/aws/project-names.js';
+import { DEFAULT_BASE_IMAGE, DIGEST_PATTERN } from '../../src/aws/base-image.js';
+import { DEFAULT_REPOSITORY_NAME } from '../../src/aws/project-names.js';
 
 /**
  * Where CodeBuild fetches the repository (and so the buildspec files) from. GitHub needs an
@@ -16,8 +17,27 @@ export type BuildSourceConfig =
 export interface StackConfig {
   /** Twelve digits, or undefined for an environment-agnostic template (`AWS::AccountId`). */
   readonly account: string | undefined;
-  readonly region: string;
+  /**
+   * `-c region=…`, else the CLI's `CDK_DEFAULT_REGION` (the profile's region), else undefined:
+   * an environment-agnostic template whose region is the one it is deployed to.
+   */
+  readonly region: string | undefined;
   readonly repositoryName: string;
+  /**
+   * Use the ECR repository that already exists under `repositoryName` (migrating from the
+   * original pipeline, or redeploying after `cdk destroy`, which retains the repository)
+   * instead of creating it.
+   */
+  readonly existingRepository: boolean;
+  /** `BASE_IMAGE` of every image build (default: the ECR Public mirror of Debian). */
+  readonly baseImage: string;
+  /** Pins `baseImage` to this digest when set (`BASE_DIGEST`). */
+  readonly baseDigest: string | undefined;
+  /**
+   * EventBridge Scheduler expression of the scheduled security rebuild (the batch graph),
+   * or undefined when switched off (`-c schedule=off`).
+   */
+  readonly schedule: string | undefined;
   /** The multi-arch tag; per-arch tags derive from it (`latest` → `latest-amd64`). */
   readonly tag: string;
   readonly source: BuildSourceConfig;
@@ -37,6 +57,10 @@ export const PLACEHOLDER_SOURCE: BuildSourceConfig = Object.freeze({
 });
 
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+/** Chromium ships security fixes every few weeks: a weekly rebuild keeps the image at most a week behind. */
+export const DEFAULT_SCHEDULE = 'rate(7 days)';
+const SCHEDULE_ALIASES: Readonly<Record<string, string | undefined>> = { weekly: DEFAULT_SCHEDULE, daily: 'rate(1 day)', on: DEFAULT_SCHEDULE, true: DEFAULT_SCHEDULE, off: undefined, false: undefined };
 
 // The values CloudWatch Logs accepts for RetentionInDays.
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -58,8 +82,13 @@ const sourceSchema = z.discriminatedUnion('kind', [
 
 const configSchema = z.object({
   account: z.string().regex(/^\d{12}$/, 'twelve digits').optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1').optional(),
   repositoryName,
+  existingRepository: z.boolean(),
+  baseImage: z.string().regex(/^[a-z0-9][a-z0-9._:/-]*[a-z0-9](@sha256:[a-f0-9]{64})?$/, 'an image reference such as public.ecr.aws/docker/library/debian:trixie-slim'),
+  baseDigest: z.string().regex(DIGEST_PATTERN, 'sha256: and 64 lowercase hex digits').optional(),
+  // EventBridge Scheduler accepts rate(N unit) and six-field cron(…) expressions.
+  schedule: z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/, 'off, weekly, daily, rate(N days) or cron(…)').optional(),
   tag,
   source: sourceSchema.optional(),
   batch: z.boolean(),
@@ -71,6 +100,11 @@ export interface StackConfigInput {
   readonly account?: string | undefined;
   readonly region?: string | undefined;
   readonly repositoryName?: string | undefined;
+  readonly existingRepository?: boolean | string | undefined;
+  readonly baseImage?: string | undefined;
+  readonly baseDigest?: string | undefined;
+  /** `off`, `weekly` (default), `daily`, or a Scheduler `rate(…)`/`cron(…)` expression. */
+  readonly schedule?: string | undefined;
   readonly tag?: string | undefined;
   /** A {@link BuildSourceConfig} or its short form, see {@link parseSourceSpec}. */
   readonly source?: BuildSourceConfig | string | undefined;
@@ -100,13 +134,22 @@ function parseBoolean(value: boolean | string | undefined): boolean | string {
   return value;
 }
 
+function parseSchedule(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return DEFAULT_SCHEDULE;
+  return value in SCHEDULE_ALIASES ? SCHEDULE_ALIASES[value] : value;
+}
+
 /** Validates the inputs once, fills the defaults (the original pipeline's values) and freezes. */
 export function resolveStackConfig(input: StackConfigInput): StackConfig {
   const source = typeof input.source === 'string' ? parseSourceSpec(input.source) : input.source;
   const parsed = configSchema.safeParse({
     account: input.account || undefined,
-    region: input.region || DEFAULT_REGION,
+    region: input.region || undefined,
     repositoryName: input.repositoryName || DEFAULT_REPOSITORY_NAME,
+    existingRepository: parseBoolean(input.existingRepository),
+    baseImage: input.baseImage || DEFAULT_BASE_IMAGE,
+    baseDigest: input.baseDigest || undefined,
+    schedule: parseSchedule(input.schedule),
     tag: input.tag || 'latest',
     source,
     batch: parseBoolean(input.batch),
@@ -120,6 +163,9 @@ export function resolveStackConfig(input: StackConfigInput): StackConfig {
   return Object.freeze({
     ...rest,
     account: rest.account,
+    region: rest.region,
+    baseDigest: rest.baseDigest,
+    schedule: rest.schedule,
     source: Object.freeze(given ?? PLACEHOLDER_SOURCE),
     sourceIsPlaceholder: given === undefined,
   });

@@ -40,7 +40,9 @@ describe(`${BUILDSPEC_FILES.batch} against the batch project`, () => {
         'compute-type': host.computeType,
         'privileged-mode': true,
       });
-      expect(build.env.variables).toEqual(archOverrideVariables('latest', arch));
+      // Only the arch: no tag is named in the graph, so none can disagree with MANIFEST_TAG
+      // (the batch project's one tag input); the arch builds push run tags.
+      expect(build.env.variables).toEqual({ IMAGE_ARCH: archOverrideVariables('latest', arch).IMAGE_ARCH });
     }
   });
 
@@ -55,5 +57,19 @@ describe(`${BUILDSPEC_FILES.batch} against the batch project`, () => {
     });
     const archIds = graph.filter((b) => b.buildspec === BUILDSPEC_FILES.arch).map((b) => b.identifier);
     expect(((manifest[0] as unknown as { 'depend-on': string[] })['depend-on'] ?? []).sort()).toEqual(archIds.sort());
+  });
+});
+
+describe(`${BUILDSPEC_FILES.batch} and ${BUILDSPEC_FILES.manifest} agree`, () => {
+  const manifestSpec = readFileSync(new URL(`../../${BUILDSPEC_FILES.manifest}`, import.meta.url), 'utf8');
+
+  it('names no tag anywhere in the graph (no hard-coded latest-*)', () => {
+    const text = readFileSync(new URL(`../../${BUILDSPEC_FILES.batch}`, import.meta.url), 'utf8').replace(/^\s*#.*$/gm, '');
+    expect(text).not.toMatch(/IMAGE_TAG|MANIFEST_TAG|latest/);
+  });
+
+  it('reads the siblings by the identifiers the graph gives them', () => {
+    const ids = graph.filter((b) => b.buildspec === BUILDSPEC_FILES.arch).map((b) => [parseArch(b.env.variables!.IMAGE_ARCH!), b.identifier] as const);
+    for (const [arch, identifier] of ids) expect(manifestSpec).toContain(`BATCH_BUILD_${arch.toUpperCase()}:-${identifier}`);
   });
 });

@@ -11,6 +11,9 @@ import { projectNamed, synthStack, variablesOf } from './support/synth-stack.js'
 const JENKINSFILE = readFileSync(new URL('../../Jenkinsfile', import.meta.url), 'utf8');
 const CODE = stripComments(JENKINSFILE);
 const TAG = 'latest';
+/** What the job's variables hold at the manifest stage, for evaluating its strings. */
+const RUN_ID = 'jenkins-7-0123456789ab';
+const DIGESTS = { amd64: `sha256:${'1'.repeat(64)}`, arm64: `sha256:${'2'.repeat(64)}` };
 
 /** A Groovy string value as the job would see it with default parameters. */
 function evaluate(literal: string): string {
@@ -18,7 +21,13 @@ function evaluate(literal: string): string {
   if (!body) throw new Error(`not a string literal: ${literal}`);
   if (body[1] === "'") return body[2]!;
   return body[2]!.replace(/\$\{([^}]+)\}/g, (_, expr: string) => {
-    const known: Record<string, string> = { 'env.IMAGE_REPO_NAME': repoNameInJenkinsfile(), 'params.IMAGE_TAG': TAG };
+    const known: Record<string, string> = {
+      'env.IMAGE_REPO_NAME': repoNameInJenkinsfile(),
+      'params.IMAGE_TAG': TAG,
+      'env.RUN_ID': RUN_ID,
+      'env.IMAGE_DIGEST_AMD64': DIGESTS.amd64,
+      'env.IMAGE_DIGEST_ARM64': DIGESTS.arm64,
+    };
     if (!(expr in known)) throw new Error(`unexpected interpolation \${${expr}}`);
     return known[expr]!;
   });
@@ -47,67 +56,85 @@ describe('Jenkinsfile', () => {
     expect(options).toContain('disableConcurrentBuilds()');
   });
 
-  it('builds both arches in parallel with failFast, then creates the manifest', () => {
+  it('pins the commit first, then builds both arches in parallel with failFast, then creates the manifest', () => {
     const build = blockAfter(JENKINSFILE, "stage('Build')");
     expect(build).toMatch(/^\s*failFast true\s*$/m);
     const parallel = blockAfter(build, 'parallel');
     expect([...parallel.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1])).toEqual(['Build arm64', 'Build amd64']);
     const stages = [...blockAfter(JENKINSFILE, 'stages').matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
-    expect(stages).toEqual(['Build', 'Build arm64', 'Build amd64', 'Create Manifest']);
+    expect(stages).toEqual(['Source', 'Build', 'Build arm64', 'Build amd64', 'Create Manifest']);
+    const source = blockAfter(JENKINSFILE, "stage('Source')");
+    expect(source).toMatch(/env\.SOURCE_VERSION = sh\(returnStdout: true, script: 'git rev-parse HEAD'\)\.trim\(\)/);
+    expect(source).toMatch(/env\.RUN_ID = "jenkins-\$\{env\.BUILD_NUMBER\}-/);
   });
 
   const stageOf: Record<Arch, string> = { amd64: 'Build amd64', arm64: 'Build arm64' };
 
-  it.each(BUILD_ARCHES)('runs the %s project with the same overrides as the CDK stack', (arch) => {
-    const call = codeBuildCall(stageOf[arch]);
-    expect(evaluate(call.projectName!)).toBe(buildProjectName(DEFAULT_REPOSITORY_NAME, arch));
+  it.each(['Build arm64', 'Build amd64', 'Create Manifest'])('%s: builds the checked-out commit, throws on failure, one credential', (stage) => {
+    const call = codeBuildCall(stage);
+    expect(call.sourceVersion).toBe('env.SOURCE_VERSION');
+    expect(call.exceptionFailureMode).toBe("'ENABLED'");
+    expect(call.credentialsType).toBe("'jenkins'");
+    expect(call.credentialsId).toBe('params.AWS_CREDENTIALS_ID');
     expect(call.region).toBe('params.AWS_DEFAULT_REGION');
-    expect(["'keys'", "'jenkins'"]).toContain(call.credentialsType);
     expect(call.sourceControlType).toBe("'project'");
-    const overrides = parsePluginEnvVariables(evaluate(call.envVariables!));
-    expect(overrides).toEqual(archOverrideVariables(TAG, arch));
-    // … and they are what the deployed project holds by default, so a run with the default
-    // tag changes nothing, as in the original.
-    const projectVars = variablesOf(projectNamed(synthStack().template, buildProjectName(DEFAULT_REPOSITORY_NAME, arch)).props);
-    expect(projectVars).toMatchObject(overrides);
   });
 
-  it('runs the manifest project with MANIFEST_TAG (and the per-arch tag base) from IMAGE_TAG', () => {
+  it.each(BUILD_ARCHES)('runs the %s project pushing only a run tag, and reads back its IMAGE_DIGEST', (arch) => {
+    const call = codeBuildCall(stageOf[arch]);
+    expect(evaluate(call.projectName!)).toBe(buildProjectName(DEFAULT_REPOSITORY_NAME, arch));
+    const overrides = parsePluginEnvVariables(evaluate(call.envVariables!));
+    const { IMAGE_ARCH } = archOverrideVariables(TAG, arch);
+    // Not the published per-arch tag: the manifest build moves that one, after verifying.
+    expect(overrides).toEqual({ IMAGE_TAG: `run-${RUN_ID}-${IMAGE_ARCH}`, IMAGE_ARCH, MANIFEST_TAG: TAG });
+    expect(overrides.IMAGE_TAG).not.toBe(archOverrideVariables(TAG, arch).IMAGE_TAG);
+    // The project holds the same IMAGE_ARCH by default.
+    const projectVars = variablesOf(projectNamed(synthStack().template, buildProjectName(DEFAULT_REPOSITORY_NAME, arch)).props);
+    expect(projectVars.IMAGE_ARCH).toBe(IMAGE_ARCH);
+    const body = blockAfter(JENKINSFILE, `stage('${stageOf[arch]}')`);
+    expect(body).toContain(`env.IMAGE_DIGEST_${arch.toUpperCase()} = exportedVariable(result, 'IMAGE_DIGEST')`);
+  });
+
+  it('forwards each arch build\'s exported digest to the manifest build (digest mode, never tags)', () => {
     const call = codeBuildCall('Create Manifest');
     expect(evaluate(call.projectName!)).toBe(manifestProjectName(DEFAULT_REPOSITORY_NAME));
-    expect(call.sourceControlType).toBe("'project'");
     const overrides = parsePluginEnvVariables(evaluate(call.envVariables!));
-    expect(overrides).toEqual({ MANIFEST_TAG: TAG, IMAGE_TAG: TAG });
+    expect(overrides).toEqual({ MANIFEST_TAG: TAG, IMAGE_DIGEST_AMD64: DIGESTS.amd64, IMAGE_DIGEST_ARM64: DIGESTS.arm64, RUN_ID });
+    expect(overrides).not.toHaveProperty('MANIFEST_SOURCES');
     const projectVars = variablesOf(projectNamed(synthStack().template, manifestProjectName(DEFAULT_REPOSITORY_NAME)).props);
     expect(projectVars.MANIFEST_TAG).toBe(overrides.MANIFEST_TAG);
   });
 
-  it('checks every CodeBuild result and fails the stage unless CodeBuild says SUCCEEDED', () => {
-    for (const stage of ['Build arm64', 'Build amd64', 'Create Manifest']) {
-      const body = blockAfter(JENKINSFILE, `stage('${stage}')`);
-      expect(body).toMatch(/def result = awsCodeBuild\(/);
-      expect(body).toMatch(/requireCodeBuildSucceeded\(result, '[^']+'\)/);
-    }
-    const check = blockAfter(JENKINSFILE, 'def requireCodeBuildSucceeded(result, String what)');
-    expect(check).toContain("result?.getStatus()");
-    expect(check).toMatch(/pluginStatus != 'SUCCESS'[^\n]*\n\s*error\(/);
-    expect(check).toContain('aws codebuild batch-get-builds');
-    expect(check).toContain('builds[0].buildStatus');
-    expect(check).toMatch(/buildStatus != 'SUCCEEDED'\)\s*\{\s*error\(/);
+  it('reads the exported digest on the agent with the same Jenkins credential the plugin uses, and checks it', () => {
+    const read = blockAfter(JENKINSFILE, 'def exportedVariable(result, String name)');
+    expect(read).toMatch(/withCredentials\(\[\[\$class: 'AmazonWebServicesCredentialsBinding', credentialsId: params\.AWS_CREDENTIALS_ID\]\]\)/);
+    expect(read).toContain('aws codebuild batch-get-builds');
+    expect(read).toContain('exportedEnvironmentVariables[?name==');
+    expect(read).toMatch(/value ==~ \/sha256:\[0-9a-f\]\{64\}\/\)\)\s*\{\s*error\(/);
+    // No agent-side status check with the agent's own identity any more.
+    expect(CODE).not.toContain('buildStatus');
+    const awsCalls = CODE.split('\n').filter((l) => /\baws (codebuild|ecr|sts)\b/.test(l));
+    expect(awsCalls).toHaveLength(1);
   });
 
-  it('explains on abort that the plugin leaves the remote builds running', () => {
+  it('states on abort what the plugin really does: StopBuild, no tag moved', () => {
     const aborted = blockAfter(JENKINSFILE, 'aborted');
-    expect(JENKINSFILE).toMatch(/does not call StopBuild when the job is aborted/);
-    expect(aborted).toContain('aws codebuild stop-build');
+    expect(JENKINSFILE).toMatch(/The plugin stops \(StopBuild\)/);
+    expect(JENKINSFILE).not.toMatch(/does not call StopBuild/);
+    expect(aborted).toMatch(/no tag moved/);
   });
 
-  it('documents the multiarch pipeline alternative, commented out and ready to swap in', () => {
-    const alternative = JENKINSFILE.split('\n').filter((l) => l.includes('npx --yes multiarch'));
-    // Every arch on CodeBuild (the per-arch `--builder <arch>=codebuild` form), same tag and region.
+  it('documents the multiarch pipeline alternative with a signal-forwarding launcher and no registry fetch', () => {
+    const alternative = JENKINSFILE.split('\n').filter((l) => l.includes('multiarch.js pipeline'));
     const builders = BUILD_ARCHES.map((arch) => `--builder ${arch}=codebuild`).join(' ');
-    expect(alternative).toEqual([`        //         sh 'npx --yes multiarch pipeline ${builders} --tag "$IMAGE_TAG" --region "$AWS_DEFAULT_REGION"'`]);
+    expect(alternative).toHaveLength(1);
+    expect(alternative[0]).toContain(`sh 'exec node bin/multiarch.js pipeline ${builders} --tag "$IMAGE_TAG" --region "$AWS_DEFAULT_REGION" --account-id `);
+    // Every command the job (or its commented alternative) would run: none through a wrapper
+    // that can die on abort and orphan the pipeline, none fetching a package by name.
+    const shellLines = JENKINSFILE.split('\n').filter((l) => /\bsh[ (]/.test(l));
+    expect(shellLines.length).toBeGreaterThan(1);
+    for (const line of shellLines) expect(line).not.toMatch(/\bnpx\b|npm run|npm exec|--yes/);
     expect(JENKINSFILE).toMatch(/\/\/ stage\('Pipeline'\) \{/);
-    expect(CODE).not.toContain('multiarch pipeline');
+    expect(CODE).not.toContain('multiarch.js');
   });
 });

@@ -3,12 +3,17 @@ import { ConfigError } from '../../src/errors.js';
 import { parseSourceSpec, PLACEHOLDER_SOURCE, resolveStackConfig } from '../lib/stack-config.js';
 
 describe('resolveStackConfig', () => {
-  it('defaults to the original pipeline: multi-arch-test in us-east-1, tag latest, no batch', () => {
+  it('defaults to the original pipeline: multi-arch-test, tag latest, created repository, ECR Public base, weekly rebuild', () => {
     const config = resolveStackConfig({});
     expect(config).toEqual({
       account: undefined,
-      region: 'us-east-1',
+      // No region given: the template is environment-agnostic (the CDK convention), see app-synth.
+      region: undefined,
       repositoryName: 'multi-arch-test',
+      existingRepository: false,
+      baseImage: 'public.ecr.aws/docker/library/debian:trixie-slim',
+      baseDigest: undefined,
+      schedule: 'rate(7 days)',
       tag: 'latest',
       source: PLACEHOLDER_SOURCE,
       sourceIsPlaceholder: true,
@@ -24,7 +29,31 @@ describe('resolveStackConfig', () => {
   });
 
   it.each([
+    ['off', undefined],
+    ['false', undefined],
+    ['weekly', 'rate(7 days)'],
+    ['daily', 'rate(1 day)'],
+    ['rate(3 days)', 'rate(3 days)'],
+    ['cron(0 4 ? * SUN *)', 'cron(0 4 ? * SUN *)'],
+  ])('schedule %j → %j', (schedule, expected) => {
+    expect(resolveStackConfig({ schedule }).schedule).toBe(expected);
+  });
+
+  it('reads existing-repository mode and a pinned base', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(resolveStackConfig({ existingRepository: 'true', baseImage: 'mirror.example.com/debian:trixie-slim', baseDigest: digest })).toMatchObject({
+      existingRepository: true,
+      baseImage: 'mirror.example.com/debian:trixie-slim',
+      baseDigest: digest,
+    });
+  });
+
+  it.each([
     [{ account: '1234' }, /"account": twelve digits/],
+    [{ schedule: 'every tuesday' }, /"schedule": off, weekly/],
+    [{ baseDigest: 'sha256:abc' }, /"baseDigest"/],
+    [{ baseImage: 'Debian Trixie' }, /"baseImage"/],
+    [{ existingRepository: 'maybe' }, /"existingRepository"/],
     [{ region: 'moon-1' }, /"region"/],
     [{ repositoryName: 'Multi' }, /"repositoryName"/],
     [{ repositoryName: 'ns/multi' }, /"repositoryName".*no "\/"/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ECR_AUTH_ACTION, ECR_LAYER_UPLOAD_ACTIONS, ECR_PUT_ACTIONS, ECR_READ_ACTIONS } from '../lib/ecr-access.js';
+import { ECR_AUTH_ACTION, ECR_LAYER_UPLOAD_ACTIONS, ECR_PUT_ACTIONS, ECR_READ_ACTIONS, ECR_UNTAG_ACTIONS } from '../lib/ecr-access.js';
 import type { CfnJson } from './support/synth-stack.js';
 import { projectNamed, resourcesOfType, synthStack } from './support/synth-stack.js';
 
@@ -107,14 +107,36 @@ describe('ECR permissions per project', () => {
         'ecr:PutImage',
       ].sort(),
     );
-    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-pipeline']) expect(ecrActions(name)).toEqual(push);
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64']) expect(ecrActions(name)).toEqual(push);
+    // The batch project also runs the manifest build: it removes run tags after publishing.
+    expect(ecrActions('multi-arch-test-pipeline')).toEqual([...push, 'ecr:BatchDeleteImage'].sort());
   });
 
-  it('the manifest project reads and puts manifests but cannot upload layers', () => {
+  it('per-arch projects cannot delete or untag images', () => {
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64']) expect(ecrActions(name)).not.toContain('ecr:BatchDeleteImage');
+  });
+
+  it('the manifest project reads, puts and untags manifests but cannot upload layers', () => {
     const actions = ecrActions('multi-arch-test-manifest');
-    expect(actions).toContain('ecr:PutImage');
-    expect(actions).toContain('ecr:BatchGetImage');
+    expect(actions).toEqual([ECR_AUTH_ACTION, ...ECR_READ_ACTIONS, ...ECR_PUT_ACTIONS, ...ECR_UNTAG_ACTIONS].sort());
     for (const upload of ECR_LAYER_UPLOAD_ACTIONS) expect(actions).not.toContain(upload);
+  });
+});
+
+describe('CodeBuild reads (the batch manifest build reads its siblings\' exported digests)', () => {
+  const { template } = synthStack({ batch: 'true' });
+  const codebuildActions = (name: string): Statement[] => projectStatements(template, name).filter((s) => asList(s.Action).some((a) => a.startsWith('codebuild:')));
+
+  it('only the batch project may read builds, and only its own project\'s', () => {
+    expect(codebuildActions('multi-arch-test-pipeline')).toEqual([
+      {
+        Sid: 'ReadOwnBatch',
+        Effect: 'Allow',
+        Action: ['codebuild:BatchGetBuildBatches', 'codebuild:BatchGetBuilds'],
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codebuild:us-east-1:123456789012:project/multi-arch-test-pipeline']] },
+      },
+    ]);
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-manifest']) expect(codebuildActions(name)).toEqual([]);
   });
 });
 

@@ -18,8 +18,14 @@ function nagViolations(context: Record<string, unknown>, { ignoreAcknowledgement
 
 const ACKNOWLEDGED = ['AwsSolutions-CB4', 'AwsSolutions-IAM5[Resource::*]'];
 
+// The configurations `cdk synth` must pass in (issue 11): default (weekly schedule on),
+// batch with a tag, an existing repository, a custom schedule, and everything off.
 describe.each([
   ['default', {}],
+  ['batch, tag v1', { batch: 'true', tag: 'v1' }],
+  ['existing repository', { existingRepository: 'true' }],
+  ['schedule on (custom expression)', { schedule: 'cron(0 4 ? * SUN *)' }],
+  ['schedule off', { schedule: 'off' }],
   ['batch with S3 source', { batch: 'true', source: 's3://build-sources/source.zip' }],
   ['batch with CodeCommit source', { batch: 'true', source: 'codecommit:multi-arch-src' }],
 ])('cdk-nag AwsSolutions (%s)', (_label, context) => {

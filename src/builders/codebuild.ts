@@ -8,6 +8,7 @@ import { BuildFailedError, CancelledError, MultiarchError, TimeoutError } from '
 import type { Builder, BuildRequest, BuildResult } from './builder.js';
 import { Backoff, callWithThrottleRetry, isThrottling, pause } from './codebuild-backoff.js';
 import { CodeBuildLogFollower } from './codebuild-logs.js';
+import { accountLimitError, isAccountLimit } from './codebuild-quota.js';
 import { timeoutSignal } from '../timeout-signal.js';
 
 export interface CodeBuildBuilderOptions {
@@ -99,6 +100,7 @@ export function createCodeBuildBuilder(options: CodeBuildBuilderOptions): Builde
         onThrottle,
       ).catch((error: unknown) => {
         if (signal.aborted) throw new CancelledError(`starting ${options.project} cancelled`, { cause: error });
+        if (isAccountLimit(error)) throw accountLimitError(options.project, error);
         throw new BuildFailedError(`StartBuild ${options.project} failed: ${(error as Error).message}`, { cause: error });
       });
       const id = startOut.build?.id;

@@ -43,10 +43,11 @@ export function containerPrefix(date = new Date()): string {
 
 /**
  * Runs the buildspec's phases with CodeBuild's transition rules: a failed INSTALL or
- * PRE_BUILD ends the build; a failed BUILD still runs POST_BUILD (with
- * CODEBUILD_BUILD_SUCCEEDING=0); `on-failure: CONTINUE` goes on to the next phase (the
- * build still fails); `finally` runs after a phase's commands whether they failed or not;
- * a stop or timeout kills the running command and runs nothing more.
+ * PRE_BUILD ends the build; a failed BUILD with no `on-failure` still runs POST_BUILD (with
+ * CODEBUILD_BUILD_SUCCEEDING=0), but an explicit `on-failure: ABORT` on BUILD ends the build
+ * there, POST_BUILD not run; `on-failure: CONTINUE` goes on to the next phase (the build
+ * still fails); `finally` runs after a phase's commands whether they failed or not; a stop
+ * or timeout kills the running command and runs nothing more.
  */
 export async function executeBuildspec(options: ExecuteBuildspecOptions): Promise<ExecuteBuildspecResult> {
   const { buildspec, shell, signal, log } = options;
@@ -76,8 +77,8 @@ export async function executeBuildspec(options: ExecuteBuildspecOptions): Promis
     buildOutcome = 'FAILED';
     await shell.setVariable('CODEBUILD_BUILD_SUCCEEDING', '0');
     if (phase?.['on-failure'] === 'CONTINUE') continue;
-    // ABORT: only a failed BUILD lets POST_BUILD (the next phase) run.
-    if (type !== 'BUILD') skipRest = true;
+    // Unset on-failure: only a failed BUILD lets POST_BUILD run. An explicit ABORT stops there.
+    if (type !== 'BUILD' || phase?.['on-failure'] === 'ABORT') skipRest = true;
   }
   const exported = await shell.values(buildspec.env?.['exported-variables'] ?? []);
   return { outcome: buildOutcome, exported };

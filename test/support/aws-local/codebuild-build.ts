@@ -37,6 +37,12 @@ export interface LocalBuildPlan {
   readonly timeoutInMinutes: number;
   readonly faults: { readonly forceFailure?: BuildspecPhaseType; readonly stuckQueued?: boolean; readonly timeoutAfterMs?: number };
   readonly keepWorkDir?: boolean;
+  /**
+   * Set for a build of a batch: the batch's ARN, this build's graph identifier, and the
+   * source version the batch resolved once for all its builds (`sourceDir` is then the
+   * batch's snapshot of the source, not a git checkout).
+   */
+  readonly batch?: { readonly arn: string; readonly identifier: string; readonly resolvedSourceVersion: string };
 }
 
 /**
@@ -119,7 +125,8 @@ export class LocalBuild {
       timeoutInMinutes: plan.timeoutInMinutes,
       queuedTimeoutInMinutes: 480,
       buildComplete: this.endTime !== undefined,
-      initiator: 'local-emulator',
+      initiator: plan.batch ? plan.batch.arn.slice(plan.batch.arn.indexOf('build-batch/') + 'build-batch/'.length) : 'local-emulator',
+      ...(plan.batch ? { buildBatchArn: plan.batch.arn } : {}),
       exportedEnvironmentVariables: Object.entries(this.exported).map(([name, value]) => ({ name, value })),
     };
   }
@@ -174,7 +181,7 @@ export class LocalBuild {
       try {
         const source = await prepareSource(plan.sourceDir, join(work, 'src'), plan.source);
         sourceDir = source.dir;
-        this.resolvedSourceVersion = source.resolvedSourceVersion;
+        this.resolvedSourceVersion = plan.batch?.resolvedSourceVersion ?? source.resolvedSourceVersion;
         buildspec = await loadBuildspec(plan.buildspec, sourceDir);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -240,6 +247,7 @@ function composeEnv(plan: LocalBuildPlan, buildspec: Buildspec, sourceDir: strin
     CODEBUILD_SOURCE_VERSION: revision,
     CODEBUILD_SRC_DIR: sourceDir,
     CODEBUILD_START_TIME: String(Date.now()),
+    ...(plan.batch ? { CODEBUILD_BATCH_BUILD_IDENTIFIER: plan.batch.identifier } : {}),
   });
   return env;
 }

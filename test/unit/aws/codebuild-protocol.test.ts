@@ -43,6 +43,17 @@ phases:
     commands:
       - echo "post-build succeeding=$CODEBUILD_BUILD_SUCCEEDING"
 `,
+  'aborts.yml': `version: 0.2
+phases:
+  build:
+    on-failure: ABORT
+    commands:
+      - echo before
+      - exit 4
+  post_build:
+    commands:
+      - echo post-build-ran
+`,
   'pre-fails.yml': `version: 0.2
 phases:
   pre_build:
@@ -76,7 +87,7 @@ beforeAll(async () => {
   });
   server = await startLocalCodeBuild({
     sourceDir: dir,
-    projects: { ok: project('ok.yml'), fails: project('fails.yml'), 'pre-fails': project('pre-fails.yml'), sleeps: project('sleeps.yml') },
+    projects: { ok: project('ok.yml'), fails: project('fails.yml'), aborts: project('aborts.yml'), 'pre-fails': project('pre-fails.yml'), sleeps: project('sleeps.yml') },
   });
   codebuild = new CodeBuildClient({ endpoint: server.endpoint, region: 'us-east-1', credentials });
   logs = new CloudWatchLogsClient({ endpoint: server.logsEndpoint, region: 'us-east-1', credentials });
@@ -243,5 +254,25 @@ describe('local CodeBuild through @aws-sdk/client-codebuild', () => {
     expect(filtered.events?.length).toBeGreaterThan(3);
     expect(filtered.events?.every((e) => e.message?.includes('Running command') && e.logStreamName === params.logStreamName)).toBe(true);
     await expect(logs.send(new GetLogEventsCommand({ logGroupName: params.logGroupName, logStreamName: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('an explicit on-failure: ABORT on BUILD ends the build there: POST_BUILD does not run', async () => {
+    const build = await pollUntil(await start('aborts'), completed);
+    expect(build.buildStatus).toBe('FAILED');
+    const phases = build.phases?.map((p) => p.phaseType);
+    expect(phases).toContain('BUILD');
+    expect(phases).not.toContain('POST_BUILD');
+    expect(build.phases?.find((p) => p.phaseType === 'BUILD')?.phaseStatus).toBe('FAILED');
+    const log = await logText(build);
+    expect(log).toContain('before');
+    expect(log).not.toContain('post-build-ran');
+  });
+
+  it('answers StartBuild with AccountLimitExceededException while the account is at its quota', async () => {
+    server.inject({ kind: 'account-limit', count: 1 });
+    const error = await codebuild.send(new StartBuildCommand({ projectName: 'ok' })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AccountLimitExceededException', message: 'Cannot have more than 0 builds in queue for the account' });
+    // Consumed: the next start goes through.
+    await pollUntil(await start('ok'), completed);
   });
 });
