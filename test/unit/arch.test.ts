@@ -20,8 +20,9 @@ describe('arch vocabulary', () => {
     expect(() => parseArch('sparc')).toThrow(/amd64, arm64/);
   });
 
-  it('parses lists, dropping duplicates but keeping order', () => {
-    expect(parseArchList('arm64v8,amd64,aarch64')).toEqual(['arm64', 'amd64']);
+  it('parses lists in order; naming an arch twice (in any spelling) is bad input, not a silent one-arch list', () => {
+    expect(parseArchList('arm64v8,amd64')).toEqual(['arm64', 'amd64']);
+    expect(() => parseArchList('arm64v8,amd64,aarch64')).toThrow(/names arm64 twice/);
     expect(() => parseArchList(' , ')).toThrow(/no architecture/);
   });
 

@@ -66,10 +66,14 @@ export class BuildShell {
     if (signal.aborted) kill();
     signal.addEventListener('abort', kill, { once: true });
     try {
-      return await new Promise<number | string>((resolve, reject) => {
+      const status = await new Promise<number | string>((resolve, reject) => {
         child.once('error', reject);
         child.once('close', (code, killedBy) => resolve(code ?? killedBy ?? 'UNKNOWN'));
       });
+      // As CodeBuild reports STOPPED only once the container is gone: after a kill, wait
+      // until every process of the command's group has exited, not just its shell.
+      if (signal.aborted && child.pid !== undefined) await groupGone(child.pid, killGraceMs + 10_000);
+      return status;
     } finally {
       signal.removeEventListener('abort', kill);
     }
@@ -119,4 +123,17 @@ __cb_save() {
 trap '__cb_rc=$?; __cb_save; exit $__cb_rc' EXIT
 ${command}
 `;
+}
+
+/** Resolves when no process of group `pgid` is left (or after `limitMs`, whatever remains). */
+async function groupGone(pgid: number, limitMs: number): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -105,9 +105,9 @@ describe('buildspec schema', () => {
 });
 
 describe('buildspec.yml (per-arch projects)', () => {
-  it('reads exactly the original variables plus the optional overrides, and exports the digest', () => {
+  it('reads exactly the original variables plus the optional overrides, and exports the digest and the tested image ID', () => {
     expect(inputVariables(build)).toEqual([...ORIGINAL, ...BUILD_OVERRIDES].sort());
-    expect(build.env?.['exported-variables']).toEqual(['IMAGE_DIGEST', 'IMAGE_URI']);
+    expect(build.env?.['exported-variables']).toEqual(['IMAGE_DIGEST', 'IMAGE_URI', 'IMAGE_ID']);
     expect(build.env?.variables ?? {}).toEqual({});
     expect(build.env?.shell).toBe('bash');
   });
