@@ -54,7 +54,7 @@ async function timed(file: string, args: readonly string[], env: Readonly<Record
   const dir = await mkdtemp(join(tmpdir(), 'bench-time-'));
   const out = join(dir, 'time');
   try {
-    await execa('/usr/bin/time', ['-o', out, '-f', '%U %S', file, ...args], { env: { ...env }, extendEnv: true });
+    await execa('/usr/bin/time', ['-o', out, '-f', '%U %S', file, ...args], { env: { ...env }, extendEnv: true, timeout: 120_000 });
     const [user = 0, system = 0] = (await readFile(out, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
     return user + system;
   } finally {
