@@ -235,6 +235,14 @@ connections that are not HTTP (Docker's HTTPS probes of an insecure registry).
 |---|---|---|
 ${goals.map(([goal, ok, measured]) => `| ${goal} | ${ok ? 'yes' : '**no**'} | ${measured} |`).join('\n')}
 
+Where a goal is missed, why: at ${LATENCY_MS} ms a run of ours has three round trips one after
+the other that no client can avoid (a source's manifest, then its config, which alone holds
+the platform, then the index PUT; the reads of both sources and the HEAD of the target go
+out together), so its floor is 3 × ${LATENCY_MS} ms plus the registry's PUT time plus starting
+Node (\`node -e 0\` below) plus loading the CLI. \`docker manifest\` pays its 8 requests and 2
+HTTPS probes one after another across four processes; a third of its time is about that
+floor, so 3× is reached only when nothing else is slow.
+
 ## ${LATENCY_MS} ms per request (proxy in front of the registry)
 
 ${table(slow.samples, imagetools)}
