@@ -3,7 +3,7 @@ import { MANIFEST_ACCEPT, bareMediaType } from '../oci/media-types.js';
 import { Authenticator, describeCredential } from './auth/authenticator.js';
 import { repositoryScope } from './auth/challenge.js';
 import { anonymousResolver, type CredentialResolver } from './auth/credentials.js';
-import { AuthError, DigestMismatchError, NotFoundError, RegistryError, UnsupportedOperationError, registryErrorFromBody } from './errors.js';
+import { AuthError, DigestMismatchError, NotFoundError, RegistryError, TransportError, UnsupportedOperationError, registryErrorFromBody } from './errors.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { createBaseTransport, type ConnectionPool, type Transport } from './transport.js';
@@ -47,7 +47,7 @@ export interface CallOptions {
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** What a Go TLS server (Distribution among them) answers a plain-HTTP request with. */
-const TLS_ONLY_ANSWER = /HTTP request to an HTTPS server/i;
+const TLS_ONLY_ANSWER = /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i;
 
 /** 127.0.0.0/8, ::1 and localhost: Docker lets these speak plain HTTP, and so do we. */
 export function isLoopbackRegistry(registry: string): boolean {
@@ -70,6 +70,8 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly fixedScheme?: 'https' | 'http';
   private baseUrl?: Promise<string>;
+  /** Set once a request got an HTTP answer: the scheme in use is then known to work. */
+  private schemeConfirmed = false;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
@@ -277,12 +279,31 @@ export class RegistryClient {
 
   private async request(spec: Omit<HttpRequest, 'url'> & { readonly path?: string; readonly url?: string }): Promise<HttpResponse> {
     const base = spec.url ? undefined : await this.baseUrlFor(spec.signal);
-    const response = await this.auth.send({ ...spec, url: spec.url ?? `${base}${spec.path ?? '/v2/'}` });
-    if (base?.startsWith('http:') && !this.fixedScheme && response.status === 400 && TLS_ONLY_ANSWER.test(response.body.toString('utf8'))) {
-      // Guessed plain HTTP for a loopback host that turns out to speak TLS: use HTTPS from now on.
-      this.baseUrl = Promise.resolve(`https://${this.apiHost}`);
-      return this.request(spec);
+    // Plain HTTP was guessed (loopback) and has not yet been seen to work: a TLS-only
+    // server answers it with a 400 (Go, nginx) or drops the connection (Node and others).
+    const guessedHttp = base?.startsWith('http:') === true && !this.fixedScheme && !this.schemeConfirmed;
+    let response: HttpResponse;
+    try {
+      response = await this.auth.send({ ...spec, url: spec.url ?? `${base}${spec.path ?? '/v2/'}` });
+    } catch (error) {
+      const dropped = error instanceof TransportError && !error.timedOut && !/ECONNREFUSED/.test(error.message);
+      if (!guessedHttp || !dropped) throw error;
+      // Try this one request over HTTPS; only if that answers does the client switch (a
+      // plain reset on a plain-HTTP registry must not flip the scheme).
+      return this.overHttps(spec).catch(() => {
+        throw error;
+      });
     }
+    if (guessedHttp && response.status === 400 && TLS_ONLY_ANSWER.test(response.body.toString('utf8'))) return this.overHttps(spec);
+    this.schemeConfirmed = true;
+    return response;
+  }
+
+  private async overHttps(spec: Omit<HttpRequest, 'url'> & { readonly path?: string }): Promise<HttpResponse> {
+    const https = `https://${this.apiHost}`;
+    const response = await this.auth.send({ ...spec, url: `${https}${spec.path ?? '/v2/'}` });
+    this.baseUrl = Promise.resolve(https);
+    this.schemeConfirmed = true;
     return response;
   }
 

@@ -78,7 +78,8 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 function describeNetworkError(error: unknown): string {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code;
-  const message = err.message ?? String(error);
+  // one line: OpenSSL errors, for one, come with several
+  const message = (err.message ?? String(error)).split('\n')[0]?.trim() ?? '';
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
