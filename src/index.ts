@@ -7,13 +7,16 @@ export { inspectImage, type InspectResult, type InspectedEntry } from './registr
 export { verifyImage, VerifyFailedError, type VerifyImageOptions, type VerifyReport, type VerifyCheck } from './registry-verbs/verify-image.js';
 export { resolveDigest, resolveImageSize, type ResolvedDigest } from './registry-verbs/resolve-digest.js';
 export type { RegistryAccessOptions } from './registry-verbs/registry-access.js';
+export { tagManifest, type TagManifestOptions, type TaggedManifest } from './registry-verbs/tag-manifest.js';
+export { deleteManifest } from './registry-verbs/delete-manifest.js';
+export { RegistrySession, type RegistrySessionOptions } from './registry/session.js';
 export { RegistryClient, type RegistryClientOptions } from './registry/client.js';
-export { RegistryError, NotFoundError, AuthError, DigestMismatchError } from './registry/errors.js';
+export { RegistryError, NotFoundError, AuthError, DigestMismatchError, UnsupportedOperationError } from './registry/errors.js';
 export type { CredentialResolver, RegistryCredential } from './registry/auth/credentials.js';
 export { staticCredentials, chainResolvers, anonymousResolver } from './registry/auth/credentials.js';
 export { createDefaultCredentialResolver } from './registry/auth/default-resolver.js';
 export { createEcrCredentialResolver } from './registry/auth/ecr.js';
-export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
+export { parseReference, formatReference, parseRegistryHost, isRegistryHost, type ImageReference } from './oci/reference.js';
 export { formatPlatform, parsePlatform, type Platform } from './oci/platform.js';
 export { DockerCli, type DockerEndpoint } from './docker/docker-cli.js';
 export { pushImage, type PushImageOptions, type PushedImage } from './docker/push-image.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema-kit.js';
 import type { Digest } from './digest.js';
 import type { Platform } from './platform.js';
 
@@ -13,22 +13,27 @@ export interface Descriptor {
   readonly artifactType?: string;
 }
 
+const nonEmpty = (): z.ZodMiniString<string> => z.string().check(z.minLength(1));
+
 export const PlatformSchema = z.looseObject({
-  architecture: z.string().min(1),
-  os: z.string().min(1),
-  variant: z.string().optional(),
-  'os.version': z.string().optional(),
-  'os.features': z.array(z.string()).optional(),
+  architecture: nonEmpty(),
+  os: nonEmpty(),
+  variant: z.optional(z.string()),
+  'os.version': z.optional(z.string()),
+  'os.features': z.optional(z.array(z.string())),
 });
 
 export const DescriptorSchema = z.looseObject({
-  mediaType: z.string().min(1),
-  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>').transform((d) => d as Digest),
-  size: z.number().int().nonnegative(),
-  platform: PlatformSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  urls: z.array(z.string()).optional(),
-  artifactType: z.string().optional(),
+  mediaType: nonEmpty(),
+  digest: z.pipe(
+    z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>')),
+    z.transform((d) => d as Digest),
+  ),
+  size: z.int().check(z.nonnegative()),
+  platform: z.optional(PlatformSchema),
+  annotations: z.optional(z.record(z.string(), z.string())),
+  urls: z.optional(z.array(z.string())),
+  artifactType: z.optional(z.string()),
 });
 
 /** The annotation BuildKit puts on attestation manifests inside an index. */

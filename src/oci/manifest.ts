@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema-kit.js';
 import { BadInputError } from '../errors.js';
 import { DescriptorSchema, PlatformSchema, type Descriptor } from './descriptor.js';
 import { MediaTypes, bareMediaType, isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
@@ -33,26 +33,26 @@ export interface ImageConfig extends Platform {
 
 const ImageManifestSchema = z.looseObject({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   config: DescriptorSchema,
   layers: z.array(DescriptorSchema),
-  subject: DescriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  subject: z.optional(DescriptorSchema),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
 const ImageIndexSchema = z.looseObject({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   manifests: z.array(DescriptorSchema),
-  subject: DescriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  subject: z.optional(DescriptorSchema),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
-const ImageConfigSchema = PlatformSchema.extend({
-  rootfs: z.looseObject({ type: z.string(), diff_ids: z.array(z.string()) }).optional(),
-  config: z.record(z.string(), z.unknown()).nullable().optional(),
+const ImageConfigSchema = z.extend(PlatformSchema, {
+  rootfs: z.optional(z.looseObject({ type: z.string(), diff_ids: z.array(z.string()) })),
+  config: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 
 export type ParsedManifest =
@@ -67,7 +67,7 @@ function parseJson(bytes: Uint8Array | string, what: string): unknown {
   }
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: { readonly issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string }> }): string {
   const issue = error.issues[0];
   return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
 }

@@ -82,7 +82,8 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   const slash = name.indexOf('/');
   const registry = name.slice(0, slash);
   const repository = name.slice(slash + 1);
-  if (!DOMAIN_RE.test(registry)) throw invalid(input, `bad registry host "${registry}"`);
+  const hostProblem = registryHostProblem(registry);
+  if (hostProblem) throw invalid(input, hostProblem);
   const tag = match[2];
   const digest = match[3] === undefined ? undefined : parseDigest(match[3], `digest in "${input}"`);
   const defaultTag = options.defaultTag === undefined ? DEFAULT_TAG : options.defaultTag;
@@ -91,6 +92,35 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   else if (digest === undefined && defaultTag !== null) reference.tag = defaultTag;
   if (digest !== undefined) reference.digest = digest;
   return reference;
+}
+
+/** Why a `host[:port]` is not a usable registry host, or undefined when it is. */
+function registryHostProblem(host: string): string | undefined {
+  if (!DOMAIN_RE.test(host)) return `bad registry host "${host}" (expected host[:port])`;
+  // The grammar allows any digits after the colon; a URL (and so every request) does not.
+  const port = /:(\d+)$/.exec(host)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `registry port ${port} is out of range (1-65535)`;
+  return undefined;
+}
+
+/**
+ * Validates a registry host on its own (`--registry`, `REGISTRY`, config files):
+ * `host[:port]` as in references, port 1-65535, no scheme or path. Returns it unchanged;
+ * throws BadInputError with a one-line reason.
+ */
+export function parseRegistryHost(host: string, what = 'registry'): string {
+  const value = host.trim();
+  if (!value) throw new BadInputError(`invalid ${what}: empty`);
+  if (/^[a-z]+:\/\//i.test(value)) throw new BadInputError(`invalid ${what} "${host}": give host[:port] without a URL scheme`);
+  if (value.includes('/')) throw new BadInputError(`invalid ${what} "${host}": give host[:port] without a path`);
+  const problem = registryHostProblem(value);
+  if (problem) throw new BadInputError(`invalid ${what} "${host}": ${problem}`);
+  return value;
+}
+
+/** True when `host` is a usable `host[:port]` (for schema refinements that report their own message). */
+export function isRegistryHost(host: string): boolean {
+  return !host.includes('/') && registryHostProblem(host) === undefined;
 }
 
 /** Validates a tag on its own (e.g. from `--tag`). */

@@ -8,7 +8,10 @@ import { parseManifest } from '../oci/manifest.js';
 import { manifestReference, parseReference } from '../oci/reference.js';
 import { repositoryScope } from '../registry/auth/challenge.js';
 import type { CredentialResolver } from '../registry/auth/credentials.js';
-import { RegistryClient } from '../registry/client.js';
+import { RegistrySession } from '../registry/session.js';
+import { tagManifest } from '../registry-verbs/tag-manifest.js';
+import { deleteManifest } from '../registry-verbs/delete-manifest.js';
+import { UnsupportedOperationError } from '../registry/errors.js';
 import { NotFoundError } from '../registry/errors.js';
 import type { RegistryServices } from './services.js';
 
@@ -26,9 +29,10 @@ export interface RegistryServicesOptions {
  * pull+push on the repository) and one connection pool serve every step.
  */
 export function createRegistryServices(options: RegistryServicesOptions): RegistryServices {
-  const client = new RegistryClient({ registry: options.registry, insecure: options.insecure, credentials: options.credentials });
-  client.declareScopes([repositoryScope(options.repository, ['pull', 'push'])]);
-  const access = { clientFactory: () => client, insecure: options.insecure };
+  const session = new RegistrySession({ ...(options.insecure ? { insecure: true } : {}), ...(options.credentials ? { credentials: options.credentials } : {}) });
+  const client = session.client(options.registry);
+  client.declareScopes([repositoryScope(options.repository, ['pull', 'push', 'delete'])]);
+  const access = { session };
   const local = (reference: string): ReturnType<typeof parseReference> => {
     const ref = parseReference(reference);
     if (ref.registry !== options.registry) throw new BadInputError(`${reference} is not on ${options.registry}, the registry of this run`);
@@ -60,20 +64,29 @@ export function createRegistryServices(options: RegistryServicesOptions): Regist
       return { digest: fetched.digest, manifests };
     },
     async pushIndex(repository, sources, o = {}) {
-      const created = await createIndex({ ...access, target: `${repository}:unused`, sources: [...sources], moveTag: false, ...(o.signal ? { signal: o.signal } : {}) });
+      const created = await createIndex({ ...access, target: repository, push: 'digest', sources: [...sources], ...(o.signal ? { signal: o.signal } : {}) });
       return { digest: created.digest, mediaType: created.mediaType, size: created.size, manifests: created.manifests };
     },
     verifyImage: (reference, o = {}) => verifyImage({ ...access, reference, ...(o.signal ? { signal: o.signal } : {}) }),
     async moveTag(repository, tag, digest, o = {}) {
-      const ref = local(`${repository}@${digest}`);
+      local(`${repository}@${digest}`);
       try {
-        const fetched = await client.getManifest(ref.repository, digest, o);
-        await client.putManifest(ref.repository, tag, fetched.bytes, fetched.mediaType, o);
+        await tagManifest(session, repository, digest, tag, o.signal ? { signal: o.signal } : {});
       } catch (error) {
         throw wrapError(`moving ${repository}:${tag} to ${digest}`, error);
       }
     },
+    async deleteTag(repository, tag, o = {}) {
+      try {
+        await deleteManifest(session, `${repository}:${tag}`, o.signal ? { signal: o.signal } : {});
+        return true;
+      } catch (error) {
+        // Distribution 2.x and ECR's registry API cannot delete a tag alone: left for the lifecycle rule
+        if (error instanceof UnsupportedOperationError) return false;
+        throw error;
+      }
+    },
     imageSize: (reference, o = {}) => resolveImageSize(reference, { ...access, ...(o.signal ? { signal: o.signal } : {}) }),
-    close: () => client.close(),
+    close: () => session.close(),
   };
 }

@@ -1,24 +1,20 @@
-import type { CredentialResolver } from '../registry/auth/credentials.js';
-import { RegistryClient } from '../registry/client.js';
-import type { RetryOptions } from '../registry/retry.js';
+import type { RegistryClient } from '../registry/client.js';
+import { RegistrySession, type RegistrySessionOptions } from '../registry/session.js';
 
-/** How the library verbs reach registries; resolved by the caller (CLI) and passed in. */
-export interface RegistryAccessOptions {
-  /** Allow plain HTTP / unverified TLS to non-loopback registries. */
-  readonly insecure?: boolean;
-  /** Per-request timeout in milliseconds (default 30 s). */
-  readonly timeoutMs?: number;
-  readonly retry?: RetryOptions;
-  /** Where credentials come from (default: anonymous). */
-  readonly credentials?: CredentialResolver;
-  /** Supplies the client for a registry host; the verb then leaves closing it to the caller. */
-  readonly clientFactory?: (registry: string) => RegistryClient;
+/**
+ * How the library verbs reach registries; resolved by the caller (CLI) and passed in.
+ * With `session`, the verb uses that run's clients (shared tokens and connections) and
+ * the other access settings are the session's; without one, it opens a session of its
+ * own for the call and closes it before returning.
+ */
+export interface RegistryAccessOptions extends RegistrySessionOptions {
+  readonly session?: RegistrySession;
   readonly signal?: AbortSignal;
 }
 
-/** A client for one verb call: made here (and closed by `release`) unless one was injected. */
+/** A client for one verb call: the session's, or one from a session made (and closed by `release`) here. */
 export function openClient(registry: string, options: RegistryAccessOptions): { client: RegistryClient; release: () => Promise<void> } {
-  if (options.clientFactory) return { client: options.clientFactory(registry), release: async () => undefined };
-  const client = new RegistryClient({ registry, insecure: options.insecure, timeoutMs: options.timeoutMs, retry: options.retry, credentials: options.credentials });
-  return { client, release: () => client.close() };
+  if (options.session) return { client: options.session.client(registry), release: async () => undefined };
+  const session = new RegistrySession(options);
+  return { client: session.client(registry), release: () => session.close() };
 }

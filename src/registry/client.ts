@@ -1,12 +1,12 @@
 import { sha256Digest, type Digest } from '../oci/digest.js';
 import { MANIFEST_ACCEPT, bareMediaType } from '../oci/media-types.js';
-import { Authenticator } from './auth/authenticator.js';
+import { Authenticator, describeCredential } from './auth/authenticator.js';
 import { repositoryScope } from './auth/challenge.js';
 import { anonymousResolver, type CredentialResolver } from './auth/credentials.js';
-import { AuthError, DigestMismatchError, NotFoundError, RegistryError, registryErrorFromBody } from './errors.js';
+import { AuthError, DigestMismatchError, NotFoundError, RegistryError, TransportError, UnsupportedOperationError, registryErrorFromBody } from './errors.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { createBaseTransport, type Transport } from './transport.js';
+import { createBaseTransport, type ConnectionPool, type Transport } from './transport.js';
 import { timeoutSignal } from '../timeout-signal.js';
 
 export interface RegistryClientOptions {
@@ -19,6 +19,14 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   readonly retry?: RetryOptions;
   readonly userAgent?: string;
+  /**
+   * `https` or `http` when the caller knows it; default: `http` for loopback hosts (no
+   * probe; switched to HTTPS if the server answers that it speaks TLS), `https` otherwise,
+   * and with `insecure` one HTTPS probe that falls back to HTTP.
+   */
+  readonly scheme?: 'https' | 'http';
+  /** Connections to share (a `RegistrySession`'s); their owner closes them. */
+  readonly pool?: ConnectionPool;
 }
 
 export interface ManifestInfo {
@@ -37,6 +45,9 @@ export interface CallOptions {
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** What a Go TLS server (Distribution among them) answers a plain-HTTP request with. */
+const TLS_ONLY_ANSWER = /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i;
 
 /** 127.0.0.0/8, ::1 and localhost: Docker lets these speak plain HTTP, and so do we. */
 export function isLoopbackRegistry(registry: string): boolean {
@@ -57,14 +68,23 @@ export class RegistryClient {
   private readonly allowHttp: boolean;
   private readonly base: Transport;
   private readonly auth: Authenticator;
+  private readonly fixedScheme?: 'https' | 'http';
   private baseUrl?: Promise<string>;
+  /** Set once a request got an HTTP answer: the scheme in use is then known to work. */
+  private schemeConfirmed = false;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     // Docker Hub's API is not served on its reference name.
     this.apiHost = options.registry === 'docker.io' ? 'registry-1.docker.io' : options.registry;
-    this.allowHttp = options.insecure === true || isLoopbackRegistry(options.registry);
-    this.base = createBaseTransport({ timeoutMs: options.timeoutMs, userAgent: options.userAgent, skipTlsVerify: this.allowHttp });
+    const loopback = isLoopbackRegistry(options.registry);
+    this.allowHttp = options.insecure === true || loopback;
+    this.fixedScheme = options.scheme;
+    // A loopback registry is plain HTTP in practice (Docker's own rule lets it be): start
+    // there rather than pay an HTTPS probe on every run.
+    if (!options.scheme && loopback) this.baseUrl = Promise.resolve(`http://${this.apiHost}`);
+    if (options.scheme) this.baseUrl = Promise.resolve(`${options.scheme}://${this.apiHost}`);
+    this.base = createBaseTransport({ timeoutMs: options.timeoutMs, userAgent: options.userAgent, skipTlsVerify: this.allowHttp, pool: options.pool });
     this.auth = new Authenticator(options.registry, withRetry(this.base.send, options.retry), options.credentials ?? anonymousResolver);
   }
 
@@ -123,6 +143,26 @@ export class RegistryClient {
     const reported = response.headers['docker-content-digest'];
     if (reported && reported !== digest) throw new DigestMismatchError(`${what}: registry stored ${reported}, expected ${digest}`);
     return digest;
+  }
+
+  /**
+   * `DELETE /v2/<name>/manifests/<ref>`. By digest it removes the manifest and every tag on
+   * it; by tag (OCI distribution 1.1) only the tag, where the registry supports that.
+   * Throws NotFoundError when absent, UnsupportedOperationError when the registry does not
+   * allow the deletion (delete disabled, or tags not deletable).
+   */
+  async deleteManifest(repository: string, reference: string, options: CallOptions = {}): Promise<void> {
+    const what = `deleting manifest ${this.name(repository, reference)}`;
+    const response = await this.request({ method: 'DELETE', path: `/v2/${repository}/manifests/${reference}`, scopes: [repositoryScope(repository, ['delete'])], signal: options.signal });
+    if (response.status === 202 || response.status === 200 || response.status === 204) return;
+    const { code } = registryErrorFromBody(response.body);
+    // Distribution answers 405 UNSUPPORTED with delete disabled, and 400 DIGEST_INVALID to
+    // a tag on versions that cannot delete tags; ECR answers 405 too.
+    if (response.status === 405 || code === 'UNSUPPORTED' || (response.status === 400 && !reference.startsWith('sha256:') && code === 'DIGEST_INVALID')) {
+      const how = reference.startsWith('sha256:') ? 'manifest deletion is disabled there' : 'it cannot delete a tag on its own (delete by digest removes every tag on that manifest)';
+      throw new UnsupportedOperationError(`${what}: ${this.registry} does not support this: ${how}`, { status: response.status, registryCode: code });
+    }
+    this.fail(response, what);
   }
 
   /** `HEAD /v2/<name>/blobs/<digest>`; undefined when absent. */
@@ -216,6 +256,7 @@ export class RegistryClient {
    */
   private baseUrlFor(signal?: AbortSignal): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
+    if (!this.allowHttp) return (this.baseUrl = Promise.resolve(`https://${this.apiHost}`));
     const probe = (async () => {
       const https = `https://${this.apiHost}`;
       if (!this.allowHttp) return https;
@@ -237,8 +278,33 @@ export class RegistryClient {
   }
 
   private async request(spec: Omit<HttpRequest, 'url'> & { readonly path?: string; readonly url?: string }): Promise<HttpResponse> {
-    const url = spec.url ?? `${await this.baseUrlFor(spec.signal)}${spec.path ?? '/v2/'}`;
-    return this.auth.send({ ...spec, url });
+    const base = spec.url ? undefined : await this.baseUrlFor(spec.signal);
+    // Plain HTTP was guessed (loopback) and has not yet been seen to work: a TLS-only
+    // server answers it with a 400 (Go, nginx) or drops the connection (Node and others).
+    const guessedHttp = base?.startsWith('http:') === true && !this.fixedScheme && !this.schemeConfirmed;
+    let response: HttpResponse;
+    try {
+      response = await this.auth.send({ ...spec, url: spec.url ?? `${base}${spec.path ?? '/v2/'}` });
+    } catch (error) {
+      const dropped = error instanceof TransportError && !error.timedOut && !/ECONNREFUSED/.test(error.message);
+      if (!guessedHttp || !dropped) throw error;
+      // Try this one request over HTTPS; only if that answers does the client switch (a
+      // plain reset on a plain-HTTP registry must not flip the scheme).
+      return this.overHttps(spec).catch(() => {
+        throw error;
+      });
+    }
+    if (guessedHttp && response.status === 400 && TLS_ONLY_ANSWER.test(response.body.toString('utf8'))) return this.overHttps(spec);
+    this.schemeConfirmed = true;
+    return response;
+  }
+
+  private async overHttps(spec: Omit<HttpRequest, 'url'> & { readonly path?: string }): Promise<HttpResponse> {
+    const https = `https://${this.apiHost}`;
+    const response = await this.auth.send({ ...spec, url: `${https}${spec.path ?? '/v2/'}` });
+    this.baseUrl = Promise.resolve(https);
+    this.schemeConfirmed = true;
+    return response;
   }
 
   private fail(response: HttpResponse, what: string): never {
@@ -246,8 +312,20 @@ export class RegistryClient {
     const detail = code ? `${code}${message ? `: ${message}` : ''}` : `HTTP ${response.status}`;
     const details = { status: response.status, registryCode: code };
     if (response.status === 404) throw new NotFoundError(`${what} not found (${detail})`, details);
-    if (response.status === 401 || response.status === 403) throw new AuthError(`${what}: access denied (${detail})`, details);
+    if (response.status === 401 || response.status === 403) throw new AuthError(`${what}: ${this.refusal(response.status)} (${detail})`, details);
     throw new RegistryError(`${what} failed: HTTP ${response.status}${code ? ` ${detail}` : ''}`, details);
+  }
+
+  /** Why a 401/403 happened, as far as the auth layer knows: no credentials, or which were refused. */
+  private refusal(status: number): string {
+    const { scheme, credential } = this.auth.state();
+    // No challenge seen: the registry refused without asking for credentials.
+    if (!scheme) return 'access denied';
+    if (!credential) return `no credentials found for ${this.registry} and anonymous access was refused (docker login ${this.registry}, a credential helper, or --ecr)`;
+    // Basic auth re-checks the password on every request; a bearer 401/403 after a token
+    // was issued means the token lacks the scope (a rejected password fails at the realm).
+    if (scheme === 'basic' && status === 401) return `${this.registry} rejected the stored credentials, ${describeCredential(credential)}: log in again (docker login ${this.registry})`;
+    return `access denied to ${describeCredential(credential)}`;
   }
 }
 

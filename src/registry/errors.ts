@@ -34,6 +34,13 @@ export class AuthError extends RegistryError {
   }
 }
 
+/** The registry does not offer this operation (deletion disabled, tags not deletable). */
+export class UnsupportedOperationError extends RegistryError {
+  constructor(message: string, details: RegistryErrorDetails = {}) {
+    super(message, details, 'REGISTRY');
+  }
+}
+
 /** Content did not hash to the digest it was fetched or pushed by. */
 export class DigestMismatchError extends RegistryError {
   constructor(message: string, details: RegistryErrorDetails = {}) {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { parseArchList, perArchTag } from '../../arch.js';
 import { BadInputError, ConfigError } from '../../errors.js';
-import type { CreateIndexResult } from '../../registry-verbs/create-index.js';
+import { createIndex, type CreateIndexResult } from '../../registry-verbs/create-index.js';
 import { parseAnnotations } from '../../oci/build-index.js';
 import { formatPlatform } from '../../oci/platform.js';
 import { formatTable } from '../../format.js';
-import { formatReference, parseReference, parseTag } from '../../oci/reference.js';
+import { formatReference, parseReference, parseRegistryHost, parseTag } from '../../oci/reference.js';
 import { addRegistryFlags, indexCommand, registryAccessFromFlags, type RegistryFlags } from './registry-flags.js';
 
 interface CreateFlags extends RegistryFlags {
@@ -30,7 +30,7 @@ export function planSources(args: readonly string[], flags: CreateFlags, env: No
     const repo = flags.repo ?? env['IMAGE_REPO_NAME'];
     if (!repo) throw new ConfigError('IMAGE_REPO_NAME is not set (needed by --from-env)');
     const tag = parseTag(flags.repo ? flags.tag : env['IMAGE_TAG'] || flags.tag);
-    let registry = flags.registry ?? (flags.fromEnv ? env['REGISTRY'] : undefined);
+    let registry = flags.registry !== undefined ? parseRegistryHost(flags.registry, '--registry') : flags.fromEnv && env['REGISTRY'] ? parseRegistryHost(env['REGISTRY'], 'REGISTRY') : undefined;
     if (!registry && flags.fromEnv) {
       const account = env['AWS_ACCOUNT_ID'];
       const region = env['AWS_DEFAULT_REGION'];
@@ -51,7 +51,7 @@ export function planSources(args: readonly string[], flags: CreateFlags, env: No
 
 function printResult(result: CreateIndexResult): void {
   const kind = result.mediaType.includes('docker') ? 'Docker manifest list' : 'OCI image index';
-  const state = result.pushed ? 'pushed' : 'dry run, not pushed';
+  const state = !result.pushed ? 'dry run, not pushed' : result.unchanged ? 'already current, nothing pushed' : 'pushed';
   const rows = result.manifests.map((m) => [formatPlatform(m.platform), m.digest, String(m.size), m.source]);
   const header = ['PLATFORM', 'DIGEST', 'SIZE', 'SOURCE'];
   process.stdout.write(`${result.reference}@${result.digest}\n${kind}, ${result.manifests.length} manifests, ${result.size} bytes (${state})\n${formatTable(header, rows)}\n`);
@@ -77,8 +77,6 @@ export function register(program: Command): void {
     if (flags.format !== 'oci' && flags.format !== 'docker') throw new BadInputError(`invalid --format "${flags.format}": use oci or docker`);
     const plan = planSources(target ? [target, ...sources] : [], flags, process.env);
     const access = registryAccessFromFlags(flags, [parseReference(plan.target).registry]);
-    // Library loaded on use, so other verbs do not pay for it at start-up.
-    const { createIndex } = await import('../../registry-verbs/create-index.js');
     const result = await createIndex({
       ...access,
       target: plan.target,
@@ -88,7 +86,10 @@ export function register(program: Command): void {
       includeAttestations: flags.includeAttestations === true,
       dryRun: flags.dryRun === true,
     });
-    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (flags.json) {
+      const { bytes: _bytes, ...printable } = result;
+      process.stdout.write(`${JSON.stringify(printable, null, 2)}\n`);
+    }
     else if (flags.dryRun) process.stdout.write(`${JSON.stringify(result.index, null, 2)}\n`);
     else printResult(result);
   });

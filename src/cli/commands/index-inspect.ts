@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { InspectResult } from '../../registry-verbs/inspect-index.js';
+import { inspectImage, type InspectResult } from '../../registry-verbs/inspect-index.js';
 import { formatPlatform } from '../../oci/platform.js';
 import { formatTable } from '../../format.js';
 import { parseReference } from '../../oci/reference.js';
@@ -20,7 +20,6 @@ export function register(program: Command): void {
     .option('--raw', 'print the manifest bytes exactly as the registry serves them');
   addRegistryFlags(command).action(async (reference: string, flags: RegistryFlags & { json?: boolean; raw?: boolean }) => {
     const access = registryAccessFromFlags(flags, [parseReference(reference).registry]);
-    const { inspectImage } = await import('../../registry-verbs/inspect-index.js');
     const result = await inspectImage(reference, access);
     if (flags.raw) process.stdout.write(result.raw);
     else if (flags.json) {

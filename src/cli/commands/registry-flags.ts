@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import type { RegistryAccessOptions } from '../../registry-verbs/registry-access.js';
-import { createDefaultCredentialResolver } from '../../registry/auth/default-resolver.js';
+import { deferredResolver } from '../../registry/auth/credentials.js';
 
 /** Flags every registry verb takes (`--insecure`, `--timeout`, `--ecr`). */
 export interface RegistryFlags {
@@ -25,9 +25,10 @@ export function registryAccessFromFlags(flags: RegistryFlags, registryHosts: rea
   if (!Number.isFinite(seconds) || seconds <= 0) throw new BadInputError(`invalid --timeout "${flags.timeout}": expected a positive number of seconds`);
   const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
   const endpoint = env['AWS_ENDPOINT_URL_ECR'] || env['AWS_ENDPOINT_URL'] || undefined;
-  const credentials = createDefaultCredentialResolver({
-    dockerConfigDir: env['DOCKER_CONFIG'] || join(homedir(), '.docker'),
-    ecr: { region, endpoint, hosts: flags.ecr ? registryHosts : [] },
+  const dockerConfigDir = env['DOCKER_CONFIG'] || join(homedir(), '.docker');
+  const credentials = deferredResolver(async () => {
+    const { createDefaultCredentialResolver } = await import('../../registry/auth/default-resolver.js');
+    return createDefaultCredentialResolver({ dockerConfigDir, ecr: { region, endpoint, hosts: flags.ecr ? registryHosts : [] } });
   });
   return Object.freeze({ insecure: flags.insecure === true, timeoutMs: Math.round(seconds * 1000), credentials, signal });
 }

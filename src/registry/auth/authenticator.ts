@@ -11,6 +11,20 @@ interface CachedToken {
 
 const CLIENT_ID = 'puppeteer-multiarch';
 
+/** What the auth layer knows after a request was refused, for a message that says why. */
+export interface AuthState {
+  /** Scheme of the registry's last challenge (`basic`, `bearer`); undefined if none seen. */
+  readonly scheme?: string;
+  /** The credentials found for the registry (undefined: none, or not looked up yet). */
+  readonly credential?: RegistryCredential;
+}
+
+/** `user "AWS" (auths entry "host" in /root/.docker/config.json)`, never the secret. */
+export function describeCredential(credential: RegistryCredential): string {
+  const who = credential.username && credential.username !== '<token>' ? `user "${credential.username}"` : credential.identityToken ? 'an identity token' : credential.registryToken ? 'a registry token' : 'credentials';
+  return credential.source ? `${who} from ${credential.source}` : who;
+}
+
 /**
  * The auth layer, outermost in the transport. It sends anonymously until the registry
  * challenges, then answers that challenge (basic, or the bearer token flow of the Docker
@@ -21,6 +35,7 @@ const CLIENT_ID = 'puppeteer-multiarch';
 export class Authenticator {
   private challenge?: Challenge;
   private credential?: Promise<RegistryCredential | undefined>;
+  private resolvedCredential?: { readonly value?: RegistryCredential };
   private tokens: CachedToken[] = [];
   /** Token fetches in flight, so parallel requests that hit the same 401 share one. */
   private pending: Array<{ readonly atoms: ReadonlySet<string>; readonly token: Promise<CachedToken> }> = [];
@@ -51,8 +66,16 @@ export class Authenticator {
     return this.inner(withAuthorization(request, authorization));
   };
 
+  /** The challenge scheme and the credentials this layer answered it with, if any. */
+  state(): AuthState {
+    return { scheme: this.challenge?.scheme, credential: this.resolvedCredential?.value };
+  }
+
   private credentials(signal?: AbortSignal): Promise<RegistryCredential | undefined> {
-    this.credential ??= this.resolver.resolve(this.registry, signal);
+    this.credential ??= this.resolver.resolve(this.registry, signal).then((value) => {
+      this.resolvedCredential = { value };
+      return value;
+    });
     return this.credential;
   }
 
@@ -68,7 +91,7 @@ export class Authenticator {
     const credential = await this.credentials(signal);
     if (challenge.scheme === 'basic') {
       const header = basicHeader(credential);
-      if (!header) throw new AuthError(`${this.registry} requires authentication and no credentials were found (docker login ${this.registry}, a credential helper, or ECR)`);
+      if (!header) throw new AuthError(`no credentials found for ${this.registry}, which requires authentication (docker login ${this.registry}, a credential helper, or --ecr)`);
       return header;
     }
     if (challenge.scheme !== 'bearer') throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`);
@@ -118,7 +141,10 @@ export class Authenticator {
       response = await this.inner({ method: 'GET', url: url.toString(), headers, signal });
     }
     if (response.status === 401 || response.status === 403) {
-      throw new AuthError(`token request to ${realmUrl.origin}${realmUrl.pathname} for ${this.registry} was refused (${response.status})${credential ? ': check the credentials' : ': no credentials found for this registry'}`, { status: response.status });
+      const why = credential
+        ? `it rejected the stored credentials, ${describeCredential(credential)}: log in again (docker login ${this.registry})`
+        : `no credentials found for ${this.registry} (docker login ${this.registry}, a credential helper, or --ecr)`;
+      throw new AuthError(`token request to ${realmUrl.origin}${realmUrl.pathname} for ${this.registry} was refused (${response.status}): ${why}`, { status: response.status });
     }
     if (response.status !== 200) throw new AuthError(`token request to ${realmUrl.origin}${realmUrl.pathname} failed with HTTP ${response.status}`, { status: response.status });
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

@@ -58,6 +58,6 @@ export function mergeScopes(atoms: Iterable<string>): string[] {
   return [...byResource.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([resource, actions]) => (actions.size ? `${resource}:${[...actions].sort().join(',')}` : resource));
 }
 
-export function repositoryScope(repository: string, actions: readonly ('pull' | 'push')[]): string {
+export function repositoryScope(repository: string, actions: readonly ('pull' | 'push' | 'delete')[]): string {
   return `repository:${repository}:${[...actions].sort().join(',')}`;
 }

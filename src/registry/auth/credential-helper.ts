@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { AuthError } from '../errors.js';
 import type { RegistryCredential } from './credentials.js';
 
@@ -6,6 +5,8 @@ import type { RegistryCredential } from './credentials.js';
 export type HelperRunner = (program: string, serverUrl: string, signal?: AbortSignal) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
 export const execaHelperRunner: HelperRunner = async (program, serverUrl, signal) => {
+  // Loaded on use: most runs have no helper, and execa is a large share of start-up.
+  const { execa } = await import('execa');
   const result = await execa(program, ['get'], { input: serverUrl, reject: false, timeout: 30_000, cancelSignal: signal });
   if (result.failed && result.exitCode === undefined) {
     throw new AuthError(`credential helper ${program} could not be run: ${result.shortMessage}`, { cause: result });
@@ -34,5 +35,6 @@ export async function getFromCredentialHelper(name: string, serverUrl: string, r
   const username = typeof parsed.Username === 'string' ? parsed.Username : '';
   const secret = typeof parsed.Secret === 'string' ? parsed.Secret : '';
   if (!secret) return undefined;
-  return username === '<token>' ? { identityToken: secret } : { username, password: secret };
+  const source = `credential helper ${program}`;
+  return username === '<token>' ? { identityToken: secret, source } : { username, password: secret, source };
 }

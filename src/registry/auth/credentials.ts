@@ -9,6 +9,11 @@ export interface RegistryCredential {
   readonly password?: string;
   readonly identityToken?: string;
   readonly registryToken?: string;
+  /**
+   * Where these came from, for messages when the registry rejects them (`auths entry
+   * "host" in /root/.docker/config.json`, `credential helper docker-credential-pass`…).
+   */
+  readonly source?: string;
 }
 
 /** The seam between the client and wherever secrets live (Docker config, helpers, AWS). */
@@ -22,7 +27,12 @@ export const anonymousResolver: CredentialResolver = { resolve: async () => unde
 
 /** Fixed credentials per host — for tests and for callers that already hold a secret. */
 export function staticCredentials(byHost: Readonly<Record<string, RegistryCredential>>): CredentialResolver {
-  return { resolve: async (registry) => byHost[registry] };
+  return {
+    resolve: async (registry) => {
+      const credential = byHost[registry];
+      return credential && !credential.source ? { ...credential, source: 'credentials given by the caller' } : credential;
+    },
+  };
 }
 
 /** The first resolver that returns credentials wins. */
@@ -34,6 +44,21 @@ export function chainResolvers(...resolvers: readonly CredentialResolver[]): Cre
         if (credential) return credential;
       }
       return undefined;
+    },
+  };
+}
+
+/**
+ * A resolver built on first use: the real one (Docker config parsing, helpers, AWS SDK)
+ * is loaded only when a registry actually asks for credentials, which an anonymous
+ * registry never does.
+ */
+export function deferredResolver(load: () => Promise<CredentialResolver>): CredentialResolver {
+  let loaded: Promise<CredentialResolver> | undefined;
+  return {
+    async resolve(registry, signal) {
+      loaded ??= load();
+      return (await loaded).resolve(registry, signal);
     },
   };
 }

@@ -1,22 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../../oci/schema-kit.js';
 import { ConfigError } from '../../errors.js';
 import { getFromCredentialHelper, type HelperRunner } from './credential-helper.js';
 import type { CredentialResolver, RegistryCredential } from './credentials.js';
 
 const AuthEntrySchema = z.looseObject({
-  auth: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  identitytoken: z.string().optional(),
-  registrytoken: z.string().optional(),
+  auth: z.optional(z.string()),
+  username: z.optional(z.string()),
+  password: z.optional(z.string()),
+  identitytoken: z.optional(z.string()),
+  registrytoken: z.optional(z.string()),
 });
 
 const DockerConfigSchema = z.looseObject({
-  auths: z.record(z.string(), AuthEntrySchema).optional(),
-  credHelpers: z.record(z.string(), z.string()).optional(),
-  credsStore: z.string().optional(),
+  auths: z.optional(z.record(z.string(), AuthEntrySchema)),
+  credHelpers: z.optional(z.record(z.string(), z.string())),
+  credsStore: z.optional(z.string()),
 });
 
 export type DockerConfigFile = z.infer<typeof DockerConfigSchema>;
@@ -56,8 +56,8 @@ export async function readDockerConfig(configDir: string): Promise<DockerConfigF
   return parsed.data;
 }
 
-function entryCredential(entry: z.infer<typeof AuthEntrySchema>): RegistryCredential | undefined {
-  if (entry.registrytoken) return { registryToken: entry.registrytoken };
+function entryCredential(entry: z.infer<typeof AuthEntrySchema>, source: string): RegistryCredential | undefined {
+  if (entry.registrytoken) return { registryToken: entry.registrytoken, source };
   let { username, password } = entry;
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -67,8 +67,8 @@ function entryCredential(entry: z.infer<typeof AuthEntrySchema>): RegistryCreden
       password = decoded.slice(colon + 1);
     }
   }
-  if (entry.identitytoken) return { username, identityToken: entry.identitytoken };
-  return username && password ? { username, password } : undefined;
+  if (entry.identitytoken) return { username, identityToken: entry.identitytoken, source };
+  return username && password ? { username, password, source } : undefined;
 }
 
 /** The server URL to name in helper calls and to look up in `auths` (Docker Hub is special). */
@@ -113,7 +113,7 @@ export function createDockerConfigResolver(options: DockerConfigResolverOptions)
       for (const [key, entry] of Object.entries(file.auths ?? {})) {
         const host = hostnameOfKey(key);
         if (host === registry || (isDockerHub(registry) && isDockerHub(host))) {
-          const credential = entryCredential(entry);
+          const credential = entryCredential(entry, `auths entry "${key}" in ${join(options.configDir, 'config.json')}`);
           if (credential) return credential;
         }
       }

@@ -46,7 +46,7 @@ describe('basic auth (htpasswd registry)', () => {
     const error = await createIndex({ target: `${registry.host}/app:latest`, sources: [`${registry.host}/app:latest-amd64`] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as AuthError).code).toBe('AUTH');
-    expect((error as Error).message).toContain('no credentials were found');
+    expect((error as Error).message).toContain(`no credentials found for ${registry.host}`);
   });
 
   it('reads `auths` from $DOCKER_CONFIG/config.json through the CLI', async () => {
@@ -68,7 +68,11 @@ describe('basic auth (htpasswd registry)', () => {
     const result = await runCli(['index', 'create', `${registry.host}/app:latest`]);
     expect(result.code).toBe(5);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/access denied|UNAUTHORIZED/);
+    // says the stored credentials were refused, whose, and where they came from (never the password)
+    expect(result.stderr).toContain(`${registry.host} rejected the stored credentials, user "AWS" from auths entry "${registry.host}" in ${join(configDir, 'config.json')}`);
+    expect(result.stderr).toContain(`docker login ${registry.host}`);
+    expect(result.stderr).not.toContain('nope');
+    expect(result.stderr).not.toMatch(/access denied/);
   });
 
   it('asks a credential helper named in credHelpers (docker-credential-<name> get)', async () => {
@@ -144,11 +148,29 @@ describe('bearer token flow (token server in front of the registry)', () => {
     await direct.close();
   });
 
-  it('refuses bad credentials at the token endpoint', async () => {
-    const credentials = staticCredentials({ [tokens.host]: { username: 'alice', password: 'wrong' } });
+  it('refuses bad credentials at the token endpoint, naming whose and where from', async () => {
+    const credentials = staticCredentials({ [tokens.host]: { username: 'alice', password: 'wrong', source: 'the test' } });
     const error = await resolveDigest(`${tokens.host}/app:latest-amd64`, { credentials }).catch((e: unknown) => e);
     expect((error as AuthError).code).toBe('AUTH');
-    expect((error as Error).message).toContain('was refused (401)');
+    expect((error as Error).message).toContain('was refused (401): it rejected the stored credentials, user "alice" from the test');
+    expect((error as Error).message).not.toContain('wrong');
+  });
+
+  it('without credentials says none were found, not "access denied" (anonymous token, no grant)', async () => {
+    const error = await resolveDigest(`${tokens.host}/app:latest-amd64`).catch((e: unknown) => e);
+    expect((error as AuthError).code).toBe('AUTH');
+    expect((error as Error).message).toContain(`no credentials found for ${tokens.host}`);
+    expect((error as Error).message).not.toMatch(/access denied/);
+    // through the CLI: exit 5, one line
+    const result = await runCli(['index', 'inspect', `${tokens.host}/app:latest-amd64`], { DOCKER_CONFIG: join(tmpdir(), 'multiarch-no-docker-config') });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(new RegExp(`^multiarch: error: .*no credentials found for ${tokens.host.replace(/\./g, '\\.')}[^\n]*\n$`));
+  });
+
+  it('with credentials that lack a scope, says access was denied to whom', async () => {
+    const credentials = staticCredentials({ [tokens.host]: { username: 'reader', password: 'pw' } });
+    const error = await createIndex({ target: `${tokens.host}/app:denied2`, sources: [`${tokens.host}/app:latest-amd64`], credentials }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('access denied to user "reader" from credentials given by the caller');
   });
 });
 

@@ -40,7 +40,7 @@ describe('createIndex against a real registry', () => {
     await registry.stop();
   });
 
-  it('pushes an OCI index with platforms read from the configs, by digest then tag', async () => {
+  it('pushes an OCI index with platforms read from the configs, in one PUT under the tag', async () => {
     const before = registry.accessLog().length;
     const result = await createIndex({ target: `${registry.host}/app:latest`, sources: [`${registry.host}/app:latest-amd64`, `${registry.host}/app:latest-arm64v8`] });
     const log = registry.accessLog().slice(before);
@@ -56,11 +56,27 @@ describe('createIndex against a real registry', () => {
     ]);
     expect(json.manifests.map((m) => m.size)).toEqual([amd64.manifest.length, arm64.manifest.length]);
     const puts = log.filter((l) => l.includes('"PUT '));
-    expect(puts).toHaveLength(2);
-    expect(puts[0]).toContain(`/v2/app/manifests/${result.digest}`);
-    expect(puts[1]).toContain('/v2/app/manifests/latest ');
-    // one request per manifest and per config, plus the two pushes
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toContain('/v2/app/manifests/latest ');
+    // the tag's current digest (HEAD, alongside the reads), one GET per manifest and per config, one PUT
     expect(log).toHaveLength(6);
+    expect(log.filter((l) => l.includes('"HEAD /v2/app/manifests/latest '))).toHaveLength(1);
+    // stored by digest too, from that one PUT
+    expect((await client.headManifest('app', result.digest))?.digest).toBe(result.digest);
+  });
+
+  it('writes nothing when the tag already holds exactly this index (idempotent re-run)', async () => {
+    const sources = [`${registry.host}/app:latest-amd64`, `${registry.host}/app:latest-arm64v8`];
+    const first = await createIndex({ target: `${registry.host}/app:again`, sources });
+    expect(first.unchanged).toBe(false);
+    const before = registry.accessLog().length;
+    const second = await createIndex({ target: `${registry.host}/app:again`, sources });
+    expect(second).toMatchObject({ digest: first.digest, pushed: true, unchanged: true });
+    expect(registry.accessLog().slice(before).filter((l) => /"(PUT|POST) /.test(l))).toEqual([]);
+    // a different index under that tag is still replaced
+    const third = await createIndex({ target: `${registry.host}/app:again`, sources: sources.slice(0, 1) });
+    expect(third.unchanged).toBe(false);
+    expect((await client.headManifest('app', 'again'))?.digest).toBe(third.digest);
   });
 
   it('--dry-run returns the same index and pushes nothing', async () => {

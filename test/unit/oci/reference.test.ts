@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familiarReference, formatReference, parseReference } from '../../../src/oci/reference.js';
+import { familiarReference, formatReference, isRegistryHost, parseReference, parseRegistryHost } from '../../../src/oci/reference.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
 
@@ -58,10 +58,37 @@ describe('parseReference (Docker-compatible normalisation)', () => {
     ['a//b', /invalid image reference/],
     ['host:port/app', /invalid image reference/],
     [`${'a'.repeat(256)}`, /longer than 255/],
+    ['127.0.0.1:99999/app:v1', /registry port 99999 is out of range \(1-65535\)/],
+    ['localhost:0/app', /registry port 0 is out of range/],
   ];
   for (const [input, message] of bad) {
     it(`rejects "${input.slice(0, 40)}"`, () => {
       expect(() => parseReference(input)).toThrow(message);
     });
   }
+});
+
+describe('parseRegistryHost (--registry, REGISTRY, config files)', () => {
+  it.each(['127.0.0.1:5000', 'localhost', 'localhost:65535', 'registry.example.com', '[::1]:5000', '123456789012.dkr.ecr.us-east-1.amazonaws.com'])('accepts %s', (host) => {
+    expect(parseRegistryHost(host)).toBe(host);
+    expect(isRegistryHost(host)).toBe(true);
+  });
+
+  it.each([
+    ['127.0.0.1:99999', /^invalid registry "127.0.0.1:99999": registry port 99999 is out of range \(1-65535\)$/],
+    ['127.0.0.1:0', /port 0 is out of range/],
+    ['127.0.0.1:65536', /port 65536 is out of range/],
+    ['http://127.0.0.1:5000', /without a URL scheme/],
+    ['127.0.0.1:5000/app', /without a path/],
+    ['host:port', /bad registry host/],
+    ['', /empty/],
+  ])('rejects %j with one line', (host, message) => {
+    expect(() => parseRegistryHost(host)).toThrow(message);
+    expect(() => parseRegistryHost(host)).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
+    expect(isRegistryHost(host)).toBe(false);
+  });
+
+  it('names the flag it checks', () => {
+    expect(() => parseRegistryHost('127.0.0.1:99999', '--registry')).toThrow(/^invalid --registry "127.0.0.1:99999"/);
+  });
 });

@@ -39,7 +39,7 @@ describe('pipeline registry credentials', () => {
 
   it('an ECR host gets a GetAuthorizationToken password from the configured endpoint', async () => {
     const resolver = pipelineCredentials(await config({ AWS_ENDPOINT_URL_ECR: ecr.endpoint }), dockerConfig);
-    expect(await resolver.resolve(ECR_HOST)).toEqual({ username: 'AWS', password: 'from-ecr' });
+    expect(await resolver.resolve(ECR_HOST)).toEqual({ username: 'AWS', password: 'from-ecr', source: 'ECR GetAuthorizationToken in us-east-1' });
     expect(ecr.requests()).toBe(1);
   });
 });

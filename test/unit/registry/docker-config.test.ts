@@ -38,15 +38,16 @@ describe('Docker config credential resolution', () => {
     expect(hostnameOfKey('http://plain.example:5000/v2/')).toBe('plain.example:5000');
   });
 
-  it('follows Docker’s order: credHelpers, credsStore, auths', async () => {
+  it('follows Docker’s order: credHelpers, credsStore, auths, and says where each came from', async () => {
     const resolver = createDockerConfigResolver({ configDir: dir, helperRunner: runner });
-    expect(await resolver.resolve('helper.example')).toEqual({ identityToken: 'refresh' });
-    expect(await resolver.resolve('stored.example')).toEqual({ username: 'u', password: 'from-store' });
-    expect(await resolver.resolve('docker.io')).toEqual({ username: 'hub', password: 'pw' });
+    const file = join(dir, 'config.json');
+    expect(await resolver.resolve('helper.example')).toEqual({ identityToken: 'refresh', source: 'credential helper docker-credential-pass' });
+    expect(await resolver.resolve('stored.example')).toEqual({ username: 'u', password: 'from-store', source: 'credential helper docker-credential-store' });
+    expect(await resolver.resolve('docker.io')).toEqual({ username: 'hub', password: 'pw', source: `auths entry "https://index.docker.io/v1/" in ${file}` });
     expect(calls).toContain('docker-credential-store https://index.docker.io/v1/');
-    expect(await resolver.resolve('plain.example:5000')).toEqual({ username: 'p', password: 'q:r' });
-    expect(await resolver.resolve('idt.example')).toEqual({ username: 'x', identityToken: 'tok' });
-    expect(await resolver.resolve('rt.example')).toEqual({ registryToken: 'raw' });
+    expect(await resolver.resolve('plain.example:5000')).toEqual({ username: 'p', password: 'q:r', source: `auths entry "http://plain.example:5000/v2/" in ${file}` });
+    expect(await resolver.resolve('idt.example')).toEqual({ username: 'x', identityToken: 'tok', source: `auths entry "idt.example" in ${file}` });
+    expect(await resolver.resolve('rt.example')).toEqual({ registryToken: 'raw', source: `auths entry "rt.example" in ${file}` });
     expect(await resolver.resolve('nowhere.example')).toBeUndefined();
   });
 
@@ -60,6 +61,8 @@ describe('Docker config credential resolution', () => {
     const bad = await mkdtemp(join(tmpdir(), 'docker-config-bad-'));
     await writeFile(join(bad, 'config.json'), '{nope');
     await expect(createDockerConfigResolver({ configDir: bad }).resolve('x')).rejects.toMatchObject({ code: 'CONFIG' });
+    await writeFile(join(bad, 'config.json'), JSON.stringify({ auths: { 'x.example': { auth: 42 } } }));
+    await expect(createDockerConfigResolver({ configDir: bad }).resolve('x.example')).rejects.toThrow(/^Docker config .*config\.json is malformed: .*expected string, received number$/);
     await rm(bad, { recursive: true, force: true });
   });
 });

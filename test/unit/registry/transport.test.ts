@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../src/oci/digest.js';
@@ -91,6 +96,41 @@ describe('transport (wire level, loopback servers)', () => {
     await expect(client.getManifest('app', `sha256:${'0'.repeat(64)}`)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
     await expect(client.getBlob('app', `sha256:${'0'.repeat(64)}`)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
     await client.close();
+  });
+
+  it('talks plain HTTP to a loopback registry without probing HTTPS first', async () => {
+    const seen: string[] = [];
+    const host = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    const client = new RegistryClient({ registry: host });
+    await client.ping();
+    await client.ping();
+    await client.close();
+    expect(seen).toEqual(['GET /v2/', 'GET /v2/']);
+  });
+
+  it('switches to HTTPS when a loopback registry turns out to speak only TLS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'multiarch-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const seen: string[] = [];
+      const server = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        res.writeHead(200).end('{}');
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const client = new RegistryClient({ registry: `127.0.0.1:${(server.address() as AddressInfo).port}`, retry: { retries: 0 } });
+      await client.ping();
+      await client.ping();
+      await client.close();
+      // both over TLS (the plain-HTTP attempt never reached the handler)
+      expect(seen).toEqual(['GET /v2/', 'GET /v2/']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses plain HTTP only for loopback or --insecure', () => {
