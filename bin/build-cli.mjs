@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const outdir = join(root, 'dist', 'cli');
 const outfile = join(outdir, 'multiarch.cjs');
-const external = ['@aws-sdk/*', 'yaml', 'pdf-lib', 'pngjs', 'puppeteer-core'];
+const external = ['@aws-sdk/*', 'yaml', 'pdf-lib', 'pngjs', 'puppeteer-core', '@cyclonedx/*', 'packageurl-js', 'spdx-expression-parse'];
 
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
