@@ -4,24 +4,33 @@
 # binfmt_misc registration of qemu-aarch64, and a local OCI Distribution registry.
 # A second run changes nothing and returns in seconds.
 #
-# Usage: setup-host.sh [--test-tools] [--project-node]
+# Usage: setup-host.sh [--test-tools] [--project-node] [--list-packages]
 #   --test-tools    also what only the tests need: groovy (and the Java runtime it pulls)
 #                   to compile the Jenkinsfile. `npm run demo` does not ask for it.
 #   --project-node  the pinned Node.js 24 + npm from image/node (official builds from the
 #                   npm registry, lockfile integrity) and image/'s packages installed with
 #                   it, for host tests and benches that use puppeteer-core (which needs
 #                   Node >= 22.12; the system Node may be older).
+#   --list-packages print the apt packages this invocation ensures, and exit.
 set -euo pipefail
 
 WITH_TEST_TOOLS=0
 WITH_PROJECT_NODE=0
+LIST_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --test-tools) WITH_TEST_TOOLS=1 ;;
     --project-node) WITH_PROJECT_NODE=1 ;;
-    *) printf '[setup] error: unknown argument %s (expected --test-tools, --project-node)\n' "$arg" >&2; exit 2 ;;
+    --list-packages) LIST_ONLY=1 ;;
+    *) printf '[setup] error: unknown argument %s (expected --test-tools, --project-node, --list-packages)\n' "$arg" >&2; exit 2 ;;
   esac
 done
+
+# What every use needs (build, smoke test, push, demo); groovy (+ the Java runtime it
+# depends on) only compiles the Jenkinsfile in a test.
+APT_PACKAGES=(docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl)
+[ "$WITH_TEST_TOOLS" = 0 ] || APT_PACKAGES+=(groovy)
+if [ "$LIST_ONLY" = 1 ]; then printf '%s\n' "${APT_PACKAGES[@]}"; exit 0; fi
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE_DIR="${MULTIARCH_STATE_DIR:-$PROJECT_DIR/.multiarch}"
@@ -95,9 +104,7 @@ qemu_major() {
 ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   local missing
-  local wanted=(docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl)
-  [ "$WITH_TEST_TOOLS" = 1 ] && wanted+=(groovy)
-  missing="$(missing_packages "${wanted[@]}")"
+  missing="$(missing_packages "${APT_PACKAGES[@]}")"
   if [ -n "$missing" ]; then
     apt_update_once
     log "installing: $missing"
@@ -211,7 +218,7 @@ ensure_project_node() {
 }
 
 ensure_packages
-[ "$WITH_PROJECT_NODE" = 1 ] && ensure_project_node
+[ "$WITH_PROJECT_NODE" = 0 ] || ensure_project_node
 ensure_dockerd
 ensure_binfmt
 ensure_registry
