@@ -29,7 +29,7 @@ describe.each(ARCHES.filter((arch) => images[arch]))('the %s image', (arch: Arch
   let work: string;
 
   async function sh(script: string): Promise<string> {
-    const result = await docker.run(['run', '--rm', '--network', 'none', image, 'sh', '-c', script]);
+    const result = await docker.run(['run', '--rm', '--network', 'none', '--platform', `linux/${arch}`, image, 'sh', '-c', script]);
     return result.stdout.trim();
   }
 
@@ -37,7 +37,8 @@ describe.each(ARCHES.filter((arch) => images[arch]))('the %s image', (arch: Arch
   async function runScript(file: string, source: string, command: string[], dir = ''): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     await mkdir(join(work, dir), { recursive: true });
     await writeFile(join(work, dir, file), source);
-    const result = await docker.run(['run', '--rm', '--network', 'none', '-v', `${work}:/work`, '-w', join('/work', dir), image, ...command, file], { reject: false });
+    // --platform: an emulated image would otherwise get Docker's platform warning on stderr
+    const result = await docker.run(['run', '--rm', '--network', 'none', '--platform', `linux/${arch}`, '-v', `${work}:/work`, '-w', join('/work', dir), image, ...command, file], { reject: false });
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
   }
 
@@ -72,6 +73,7 @@ describe.each(ARCHES.filter((arch) => images[arch]))('the %s image', (arch: Arch
     const result = await runScript('check.ts', source, ['tsx']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('TYPED');
+    expect(result.exitCode).toBe(0);
   });
 
   it('runs a plain .js file with import and top-level await under node', async () => {
