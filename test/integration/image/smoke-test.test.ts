@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARCHES } from '../../../src/arch.js';
 import { DockerCli } from '../../../src/docker/docker-cli.js';
 import { imageDir, smokeTestDir } from '../../../src/project-paths.js';
@@ -42,16 +42,22 @@ describe.each(ARCHES.filter((arch) => images[arch]))('smoke test on %s', (arch) 
 });
 
 describe.runIf(images.amd64)('smoke test gate', () => {
-  const broken = 'multiarch-test-image:broken-fonts';
+  const broken = `multiarch-test-image:broken-fonts-${process.pid}`;
+  // A FROM line needs a reference BuildKit resolves locally: newer engines read a bare
+  // image ID as a Docker Hub name. A tag of our own, so no other run can move it.
+  const base = `multiarch-test-image:gate-base-${process.pid}`;
+  beforeAll(async () => {
+    await docker.run(['tag', images.amd64 as string, base]);
+  });
   let context: string;
   afterAll(async () => {
-    await docker.run(['rmi', '-f', broken], { reject: false });
+    await docker.run(['rmi', '-f', broken, base], { reject: false });
     if (context) await rm(context, { recursive: true, force: true });
   });
 
   it('fails an image whose CJK fonts are missing (the gate can say no)', async () => {
     context = await mkdtemp(join(tmpdir(), 'broken-image-'));
-    await writeFile(join(context, 'Dockerfile'), `FROM ${images.amd64}\nUSER root\nRUN rm -rf /usr/share/fonts/opentype/noto && fc-cache -f >/dev/null 2>&1 || true\nUSER node\n`);
+    await writeFile(join(context, 'Dockerfile'), `FROM ${base}\nUSER root\nRUN rm -rf /usr/share/fonts/opentype/noto && fc-cache -f >/dev/null 2>&1 || true\nUSER node\n`);
     await docker.run(['build', '-q', '-t', broken, context]);
     const result = await runSmokeTest({ docker, image: broken, arch: 'amd64', timeoutMs: 180_000 });
     expect(result.passed).toBe(false);
@@ -60,10 +66,10 @@ describe.runIf(images.amd64)('smoke test gate', () => {
   });
 
   it("fails an image with a bundled package that does not support the image's Node (the EBADENGINE of run time)", async () => {
-    const needy = 'multiarch-test-image:needs-future-node';
+    const needy = `multiarch-test-image:needs-future-node-${process.pid}`;
     const dir = await mkdtemp(join(tmpdir(), 'needy-image-'));
     try {
-      await writeFile(join(dir, 'Dockerfile'), `FROM ${images.amd64}\nUSER root\nRUN mkdir /usr/local/lib/node_modules/needs-node-99 && echo '{"name":"needs-node-99","version":"1.0.0","engines":{"node":">=99"}}' > /usr/local/lib/node_modules/needs-node-99/package.json\nUSER node\n`);
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nUSER root\nRUN mkdir /usr/local/lib/node_modules/needs-node-99 && echo '{"name":"needs-node-99","version":"1.0.0","engines":{"node":">=99"}}' > /usr/local/lib/node_modules/needs-node-99/package.json\nUSER node\n`);
       await docker.run(['build', '-q', '-t', needy, dir]);
       const result = await runSmokeTest({ docker, image: needy, arch: 'amd64', timeoutMs: 180_000 });
       expect(result.passed).toBe(false);
