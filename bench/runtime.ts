@@ -13,7 +13,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { promisify } from 'node:util';
-import puppeteer from 'puppeteer-core';
+// puppeteer-core lives in image/ (installed by setup --project-node with the Node it needs), not in the root package
+import puppeteer from '../image/node_modules/puppeteer-core/lib/puppeteer/puppeteer-core.js';
 import { chromiumArgs } from '../image/runtime/src/browser/launch.js';
 import { resolveBrowserConfig, resolveServiceConfig } from '../image/runtime/src/config.js';
 import { silentLogger } from '../image/runtime/src/log.js';

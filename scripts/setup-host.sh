@@ -3,7 +3,34 @@
 # with no Docker engine and no Docker Hub: apt packages (QEMU 10 from trixie), dockerd,
 # binfmt_misc registration of qemu-aarch64, and a local OCI Distribution registry.
 # A second run changes nothing and returns in seconds.
+#
+# Usage: setup-host.sh [--test-tools] [--project-node] [--list-packages]
+#   --test-tools    also what only the tests need: groovy (and the Java runtime it pulls)
+#                   to compile the Jenkinsfile. `npm run demo` does not ask for it.
+#   --project-node  the pinned Node.js 24 + npm from image/node (official builds from the
+#                   npm registry, lockfile integrity) and image/'s packages installed with
+#                   it, for host tests and benches that use puppeteer-core (which needs
+#                   Node >= 22.12; the system Node may be older).
+#   --list-packages print the apt packages this invocation ensures, and exit.
 set -euo pipefail
+
+WITH_TEST_TOOLS=0
+WITH_PROJECT_NODE=0
+LIST_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --test-tools) WITH_TEST_TOOLS=1 ;;
+    --project-node) WITH_PROJECT_NODE=1 ;;
+    --list-packages) LIST_ONLY=1 ;;
+    *) printf '[setup] error: unknown argument %s (expected --test-tools, --project-node, --list-packages)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
+
+# What every use needs (build, smoke test, push, demo); groovy (+ the Java runtime it
+# depends on) only compiles the Jenkinsfile in a test.
+APT_PACKAGES=(docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl)
+[ "$WITH_TEST_TOOLS" = 0 ] || APT_PACKAGES+=(groovy)
+if [ "$LIST_ONLY" = 1 ]; then printf '%s\n' "${APT_PACKAGES[@]}"; exit 0; fi
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE_DIR="${MULTIARCH_STATE_DIR:-$PROJECT_DIR/.multiarch}"
@@ -103,7 +130,7 @@ ensure_docker_26() {
 ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   local missing
-  missing="$(missing_packages docker.io docker-registry mmdebstrap arch-test skopeo awscli chromium fonts-noto-color-emoji apache2-utils iproute2 curl groovy)"
+  missing="$(missing_packages "${APT_PACKAGES[@]}")"
   if [ -n "$missing" ]; then
     apt_update_once
     log "installing: $missing"
@@ -211,8 +238,27 @@ CFG
   die "registry did not answer on 127.0.0.1:$REGISTRY_PORT"
 }
 
+# --- project Node.js (--project-node) ---------------------------------------------------
+# image/node pins the official Node 24 build for each CPU; npm (the system one, any Node)
+# installs the one for this CPU with integrity checks, and that Node + its pinned npm then
+# install image/. A stamp of both lockfiles makes a rerun a no-op.
+PROJECT_NODE_DIR="$PROJECT_DIR/image/node"
+PROJECT_NODE_BIN="$PROJECT_NODE_DIR/node_modules/.bin"
+ensure_project_node() {
+  command -v npm >/dev/null || die "npm not found: install Node.js and npm first (the README's fresh machine has them)"
+  local stamp="$PROJECT_DIR/image/node_modules/.multiarch-setup-stamp" want
+  want="$(cat "$PROJECT_NODE_DIR/package-lock.json" "$PROJECT_DIR/image/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  if [ -x "$PROJECT_NODE_BIN/node" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "installing the project's Node.js (image/node) and image/ packages with it"
+  npm ci --prefix "$PROJECT_NODE_DIR" --no-audit --no-fund >/dev/null
+  [ -x "$PROJECT_NODE_BIN/node" ] || die "image/node installed no node binary for $(uname -m)"
+  PATH="$PROJECT_NODE_BIN:$PATH" npm ci --prefix "$PROJECT_DIR/image" --no-audit --no-fund >/dev/null
+  printf '%s' "$want" >"$stamp"
+}
+
 ensure_packages
+[ "$WITH_PROJECT_NODE" = 0 ] || ensure_project_node
 ensure_dockerd
 ensure_binfmt
 ensure_registry
-log "ready: docker $("$DOCKER" version -f '{{.Server.Version}}'), qemu $(dpkg-query -W -f='${Version}' qemu-user-static), registry 127.0.0.1:$REGISTRY_PORT"
+log "ready: docker $("$DOCKER" version -f '{{.Server.Version}}'), qemu $(dpkg-query -W -f='${Version}' qemu-user-static), registry 127.0.0.1:$REGISTRY_PORT$([ "$WITH_PROJECT_NODE" = 1 ] && printf ', project node %s' "$("$PROJECT_NODE_BIN/node" --version)")"

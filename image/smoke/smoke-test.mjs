@@ -6,7 +6,8 @@
 // With a writable /out (or SMOKE_OUT), leaves screenshot.png and page.pdf there for the
 // host to validate further.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 
@@ -61,6 +62,45 @@ function describePng(buffer) {
   return { valid: true, width, height, distinctSamples: values.size };
 }
 
+const GLOBAL_MODULES = '/usr/local/lib/node_modules';
+
+/** Every package.json under the global node_modules (scoped ones included), one level deep. */
+function bundledManifests() {
+  const manifests = [];
+  const read = (dir) => {
+    try {
+      manifests.push(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')));
+    } catch {
+      /* not a package */
+    }
+  };
+  for (const entry of readdirSync(GLOBAL_MODULES)) {
+    if (entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) for (const scoped of readdirSync(join(GLOBAL_MODULES, entry))) read(join(GLOBAL_MODULES, entry, scoped));
+    else read(join(GLOBAL_MODULES, entry));
+  }
+  return manifests;
+}
+
+/**
+ * The Node the image runs must be one every bundled package declares it supports (what
+ * npm's EBADENGINE warns about at install time), and, when the caller says which range
+ * the image declares (SMOKE_NODE_RANGE, from image/package.json's engines), inside it.
+ */
+function checkNodeRanges() {
+  const require = createRequire(join(GLOBAL_MODULES, 'package.json'));
+  const semver = require('semver');
+  const unsupported = bundledManifests()
+    .filter((pkg) => typeof pkg.engines?.node === 'string' && !semver.satisfies(process.version, pkg.engines.node))
+    .map((pkg) => `${pkg.name}@${pkg.version} wants node ${pkg.engines.node}`);
+  check('node satisfies every bundled package\'s engines', unsupported.length === 0, unsupported.length ? unsupported.join('; ') : `${process.version}`);
+  const declared = process.env.SMOKE_NODE_RANGE;
+  if (declared) {
+    report.nodeRange = declared;
+    check('node is in the range the image declares', semver.validRange(declared) !== null && semver.satisfies(process.version, declared), `${process.version} vs ${declared}`);
+  }
+}
+
 function countPdfPages(buffer) {
   const text = buffer.toString('latin1');
   return (text.match(/\/Type\s*\/Page(?![a-zA-Z])/g) || []).length;
@@ -81,6 +121,7 @@ async function main() {
   check('runs as non-root user node (uid 1000)', uid === 1000, `uid=${uid}`);
   report.node = process.version;
   check('node --version', /^v\d+\./.test(process.version), process.version);
+  checkNodeRanges();
 
   const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
   const chromiumVersion = execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim();
@@ -91,7 +132,15 @@ async function main() {
   const { PUPPETEER_REVISIONS } = await import('puppeteer-core/internal/revisions.js');
   const supportedMajor = Number(PUPPETEER_REVISIONS.chrome.split('.')[0]);
   report.puppeteerChrome = PUPPETEER_REVISIONS.chrome;
-  check('puppeteer-core supports this Chromium major', supportedMajor === chromiumMajor, `puppeteer-core targets ${supportedMajor}, image has ${chromiumMajor}`);
+  const pinned = JSON.parse(readFileSync(join(GLOBAL_MODULES, 'puppeteer-core', 'package.json'), 'utf8')).version;
+  check(
+    'puppeteer-core supports this Chromium major',
+    supportedMajor === chromiumMajor,
+    supportedMajor === chromiumMajor
+      ? `puppeteer-core ${pinned} targets ${supportedMajor}, image has ${chromiumMajor}`
+      : `puppeteer-core ${pinned} targets Chrome ${supportedMajor}, but Debian's Chromium in this image is ${chromiumMajor}: ` +
+          `run \`npm run check:chromium-drift\` for the puppeteer-core release that targets Chrome ${chromiumMajor}, pin it in image/package.json and rebuild`,
+  );
 
   const { default: puppeteer } = await import('puppeteer-core');
   // CHROMIUM_EXTRA_FLAGS (no sandbox, no zygote — required under QEMU) are applied by

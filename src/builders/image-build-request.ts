@@ -36,8 +36,8 @@ export function imageBuildRequest(settings: ImageBuildSettings): BuildRequest {
     VERSION: settings.metadata.version,
     REVISION: settings.metadata.revision,
     CREATED: settings.metadata.created,
-    SOURCE: settings.metadata.source,
   };
+  if (settings.metadata.source) buildArgs['SOURCE'] = settings.metadata.source;
   if (settings.baseImage) buildArgs['BASE_IMAGE'] = settings.baseImage;
   if (settings.buildBaseImage) buildArgs['BUILD_BASE_IMAGE'] = settings.buildBaseImage;
   if (settings.caBundle && !existsSync(settings.caBundle)) {

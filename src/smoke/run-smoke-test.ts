@@ -55,12 +55,15 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
   const outDir = await mkdtemp(join(tmpdir(), 'multiarch-smoke-'));
   await giveToImageUser(outDir);
   const name = `multiarch-smoke-${options.arch}-${randomBytes(4).toString('hex')}`;
+  const nodeRange = await declaredNodeRange(options.scriptDir);
   const timeout = timeoutSignal(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {
     const run = await options.docker.run(
       [
         'run', '--rm', '--name', name, '--platform', dockerPlatform(options.arch), '--network', 'none',
+        // the Node range the image declares: the in-image test fails on a Node outside it
+        ...(nodeRange ? ['-e', `SMOKE_NODE_RANGE=${nodeRange}`] : []),
         '-v', `${options.scriptDir ?? smokeTestDir()}:/smoke:ro`, '-v', `${outDir}:/out`,
         options.image, 'node', '/smoke/smoke-test.mjs',
       ],
@@ -88,6 +91,16 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
     };
   } finally {
     await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** `engines.node` of the image's package.json (next to the smoke test's directory). */
+async function declaredNodeRange(scriptDir: string | undefined): Promise<string | undefined> {
+  const manifest = join(scriptDir ?? smokeTestDir(), '..', 'package.json');
+  try {
+    return (JSON.parse(await readFile(manifest, 'utf8')) as { engines?: { node?: string } }).engines?.node;
+  } catch {
+    return undefined;
   }
 }
 
