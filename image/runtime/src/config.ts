@@ -23,6 +23,12 @@ export interface ServiceConfig {
   readonly maxBodyBytes: number;
   /** How long SIGTERM waits for running and queued work before closing anyway. */
   readonly drainTimeoutMs: number;
+  /** Whether the CDP WebSocket endpoint is served at all (an explicit opt-in). */
+  readonly cdp: boolean;
+  /** Base URL clients reach the service at, for /json/version; null: the listen address. */
+  readonly publicUrl: string | null;
+  /** V8 heap bound per renderer (MiB): a page that allocates past it crashes alone. */
+  readonly pageHeapMiB: number;
   readonly browser: BrowserConfig;
 }
 
@@ -52,6 +58,12 @@ const rawSchema = z.object({
   BROWSE_ALLOW: z.string().default(''),
   BROWSE_MAX_BODY_BYTES: intFrom('BROWSE_MAX_BODY_BYTES', 256, 64 * 1024 * 1024).default(1024 * 1024),
   BROWSE_DRAIN_TIMEOUT_MS: intFrom('BROWSE_DRAIN_TIMEOUT_MS', 0, 3_600_000).default(30_000),
+  BROWSE_CDP: z.enum(['on', 'off'], { error: 'BROWSE_CDP must be "on" or "off"' }).default('off'),
+  BROWSE_PUBLIC_URL: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^(https?|wss?):$/.test(new URL(value).protocol), { message: 'BROWSE_PUBLIC_URL must be an http(s) or ws(s) URL such as https://browse.example' })
+    .optional(),
+  BROWSE_PAGE_HEAP_MB: intFrom('BROWSE_PAGE_HEAP_MB', 64, 16_384).default(1024),
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
   BROWSE_CHROMIUM_ARGS: z.string().default(''),
 });
@@ -91,6 +103,9 @@ export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
     allowList,
     maxBodyBytes: raw.BROWSE_MAX_BODY_BYTES,
     drainTimeoutMs: raw.BROWSE_DRAIN_TIMEOUT_MS,
+    cdp: raw.BROWSE_CDP === 'on',
+    publicUrl: raw.BROWSE_PUBLIC_URL ?? null,
+    pageHeapMiB: raw.BROWSE_PAGE_HEAP_MB,
     browser: resolveBrowserConfig(source),
   });
 }

@@ -2,13 +2,13 @@ import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { BrowseError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { raceAbort } from '../abort.js';
-import type { LaunchOptions } from './launch.js';
+import type { LaunchedBrowser, LaunchOptions } from './launch.js';
 
 /** Why the warm browser was replaced (a metric label). */
 export type RestartReason = 'jobs' | 'crash';
 
 export interface BrowserPoolOptions {
-  readonly launch: (options: Pick<LaunchOptions, 'signal'>) => Promise<Browser>;
+  readonly launch: (options: Pick<LaunchOptions, 'signal'>) => Promise<LaunchedBrowser>;
   /** Replace the browser after this many jobs (bounds memory growth and leaked state). */
   readonly restartAfter: number;
   readonly log: Logger;
@@ -21,6 +21,7 @@ export interface BrowserPoolOptions {
 }
 
 interface Slot {
+  readonly handle: LaunchedBrowser;
   readonly browser: Browser;
   jobs: number;
   active: number;
@@ -61,6 +62,11 @@ export class BrowserPool {
     return (await this.#acquire(signal)).browser;
   }
 
+  /** The warm browser's process id, if one is running (diagnostics, tests). */
+  get pid(): number | undefined {
+    return this.#current?.handle.pid;
+  }
+
   /** Launches the first browser now, so that the first request does not pay for it. */
   async warmUp(): Promise<void> {
     await this.#acquire();
@@ -86,7 +92,7 @@ export class BrowserPool {
       });
       context = prepared.context;
       this.#refillSpare(slot);
-      return await raceAbort(job(prepared.page), signal, 'the job');
+      return await raceAbort(Promise.race([job(prepared.page), watchPage(prepared.page)]), signal, 'the job');
     } catch (error) {
       // A crash surfaces first as a failed navigation or protocol error; the disconnect
       // event may lag a tick behind, so look again before deciding what to report.
@@ -109,7 +115,7 @@ export class BrowserPool {
     const slots = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
     this.#current = null;
     this.#retiring.clear();
-    await Promise.all(slots.map((slot) => slot.browser.close().catch(() => undefined)));
+    await Promise.all(slots.map((slot) => slot.handle.close().catch(() => undefined)));
   }
 
   async #acquire(signal?: AbortSignal): Promise<Slot> {
@@ -122,16 +128,17 @@ export class BrowserPool {
   }
 
   async #launch(): Promise<Slot> {
-    const browser = await this.#options.launch({});
-    const slot: Slot = { browser, jobs: 0, active: 0, retired: false, spare: null };
+    const handle = await this.#options.launch({});
+    const { browser } = handle;
+    const slot: Slot = { handle, browser, jobs: 0, active: 0, retired: false, spare: null };
     if (this.#closed) {
-      await browser.close().catch(() => undefined);
+      await handle.close().catch(() => undefined);
       throw new UnavailableError('the service is shutting down');
     }
     browser.once('disconnected', () => this.#onDisconnected(slot));
     this.#current = slot;
     this.#refillSpare(slot);
-    this.#options.log.info('browser ready', { pid: browser.process()?.pid });
+    this.#options.log.info('browser ready', { pid: handle.pid });
     return slot;
   }
 
@@ -143,8 +150,10 @@ export class BrowserPool {
 
   #onDisconnected(slot: Slot): void {
     this.#retiring.delete(slot);
+    // Whatever ended the connection, the process group and profile go too.
+    void slot.handle.close().catch(() => undefined);
     if (this.#closed || slot.retired) return;
-    this.#options.log.warn('browser disconnected; relaunching', { pid: slot.browser.process()?.pid, active: slot.active });
+    this.#options.log.warn('browser disconnected; relaunching', { pid: slot.handle.pid, active: slot.active });
     this.#retire(slot, 'crash');
     // Relaunch eagerly so that /health turns ready again without waiting for a request.
     void this.#acquire().catch((error: unknown) => {
@@ -163,7 +172,7 @@ export class BrowserPool {
   #dispose(slot: Slot): void {
     this.#retiring.delete(slot);
     slot.spare = null;
-    void slot.browser.close().catch(() => undefined);
+    void slot.handle.close().catch(() => undefined);
   }
 }
 
@@ -175,4 +184,16 @@ async function prepare(browser: Browser): Promise<Prepared> {
     await context.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What a page may do to a job besides its own content: a JavaScript dialog would block the
+ * page until the timeout (dismissed at once instead); a crashed renderer (killed, or over
+ * its heap bound) would leave the job waiting for events that never come (rejects at once).
+ */
+function watchPage(page: Page): Promise<never> {
+  page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+  return new Promise<never>((_resolve, reject) => {
+    page.once('error', (error: Error) => reject(new UnavailableError('the page crashed (out of memory, or killed) during the job', { cause: error })));
+  });
 }

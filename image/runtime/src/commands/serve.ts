@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { browserEnvironment } from '../browser/launch.js';
 import { resolveServiceConfig, type ConfigSource } from '../config.js';
 import { createJsonLogger } from '../log.js';
+import { installLastResortHandlers } from '../server/last-resort.js';
 import { startService, type Service } from '../server/service.js';
 
 export const usage = `browse serve [--host ADDR] [--port N] [--max-concurrency N] [--queue N] [--timeout MS]
@@ -31,5 +32,7 @@ export async function serveCommand(argv: string[], env: ConfigSource): Promise<S
   if (values['no-auth']) source['BROWSE_AUTH'] = 'off';
   const config = resolveServiceConfig(source);
   const browserEnv = browserEnvironment(env);
-  return startService(config, { log: createJsonLogger(), browserEnv });
+  const log = createJsonLogger();
+  installLastResortHandlers(log);
+  return startService(config, { log, browserEnv });
 }
