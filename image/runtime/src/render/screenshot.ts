@@ -23,14 +23,15 @@ export async function renderScreenshot(page: Page, options: ScreenshotOptions, c
  * advance: refuse (422, with the size) rather than fail inside Chromium.
  */
 async function checkFullPageSize(page: Page): Promise<void> {
-  const { width, height, scale } = await page.evaluate(() => {
+  // A string, so that this module needs no DOM typings (the service's tsconfig has none).
+  const { width, height, scale } = (await page.evaluate(`(() => {
     const root = document.documentElement;
     return {
-      width: Math.max(root.scrollWidth, document.body?.scrollWidth ?? 0),
-      height: Math.max(root.scrollHeight, document.body?.scrollHeight ?? 0),
+      width: Math.max(root.scrollWidth, document.body ? document.body.scrollWidth : 0),
+      height: Math.max(root.scrollHeight, document.body ? document.body.scrollHeight : 0),
       scale: window.devicePixelRatio,
     };
-  });
+  })()`)) as { width: number; height: number; scale: number };
   if (height * scale > MAX_CAPTURE_HEIGHT || width * height * scale ** 2 > MAX_CAPTURE_PIXELS) {
     throw new UnprocessableError(
       `the page is ${width}×${height} px (${height} px tall); a full-page capture is limited to ${MAX_CAPTURE_HEIGHT} device pixels tall and ${MAX_CAPTURE_PIXELS} pixels in all: capture the viewport instead`,
