@@ -29,6 +29,8 @@ export interface ServiceConfig {
   readonly publicUrl: string | null;
   /** V8 heap bound per renderer (MiB): a page that allocates past it crashes alone. */
   readonly pageHeapMiB: number;
+  /** Fresh pages kept ready for the next jobs (each a context with its renderer). */
+  readonly sparePages: number;
   readonly browser: BrowserConfig;
 }
 
@@ -64,7 +66,9 @@ const rawSchema = z.object({
     .refine((value) => URL.canParse(value) && /^(https?|wss?):$/.test(new URL(value).protocol), { message: 'BROWSE_PUBLIC_URL must be an http(s) or ws(s) URL such as https://browse.example' })
     .optional(),
   BROWSE_PAGE_HEAP_MB: intFrom('BROWSE_PAGE_HEAP_MB', 64, 16_384).default(1024),
+  BROWSE_SPARE_PAGES: intFrom('BROWSE_SPARE_PAGES', 0, 64).optional(),
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  BROWSE_EXECUTABLE_PATH: z.string().min(1).optional(),
   BROWSE_CHROMIUM_ARGS: z.string().default(''),
 });
 
@@ -72,6 +76,9 @@ const rawSchema = z.object({
 export type ConfigSource = Readonly<Record<string, string | undefined>>;
 
 const TOKEN_MIN_LENGTH = 16;
+// Measured in bench/results/runtime.md: a second spare keeps a page ready when jobs finish
+// together; more cost a renderer each (~30 MiB) for no measurable gain on a CPU-bound host.
+const SPARE_PAGES_DEFAULT = 2;
 
 /** Validates and freezes the service configuration; ConfigError names the bad setting. */
 export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
@@ -106,7 +113,10 @@ export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
     cdp: raw.BROWSE_CDP === 'on',
     publicUrl: raw.BROWSE_PUBLIC_URL ?? null,
     pageHeapMiB: raw.BROWSE_PAGE_HEAP_MB,
-    browser: resolveBrowserConfig(source),
+    sparePages: raw.BROWSE_SPARE_PAGES ?? SPARE_PAGES_DEFAULT,
+    // The service's own browser may differ from the one users' scripts get (the headless
+    // shell: same engine, far less CPU per page; see bench/results/runtime.md).
+    browser: resolveBrowserConfig({ ...source, PUPPETEER_EXECUTABLE_PATH: raw.BROWSE_EXECUTABLE_PATH ?? source['PUPPETEER_EXECUTABLE_PATH'] }),
   });
 }
 

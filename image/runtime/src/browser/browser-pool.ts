@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { raceAbort } from '../abort.js';
 import type { LaunchedBrowser, LaunchOptions } from './launch.js';
 
+const CONTEXT_CLOSE_TIMEOUT_MS = 10_000;
+
 /** Why the warm browser was replaced (a metric label). */
 export type RestartReason = 'jobs' | 'crash';
 
@@ -14,10 +16,11 @@ export interface BrowserPoolOptions {
   readonly log: Logger;
   readonly onRestart?: (reason: RestartReason) => void;
   /**
-   * Keep one fresh context + page ready so that a job does not wait for a renderer
-   * process to start (the largest part of a warm job). Off for one-shot use.
+   * Fresh contexts + pages kept ready so that a job does not wait for a renderer process
+   * to start (the largest part of a warm job); made while other jobs render. 0 for
+   * one-shot use.
    */
-  readonly keepSpare?: boolean;
+  readonly spares?: number;
 }
 
 interface Slot {
@@ -26,8 +29,8 @@ interface Slot {
   jobs: number;
   active: number;
   retired: boolean;
-  /** A context with a blank page made ahead of time, never used by anyone yet. */
-  spare: Promise<Prepared> | null;
+  /** Contexts with a blank page made ahead of time, never used by anyone yet. */
+  spares: Array<Promise<Prepared>>;
 }
 
 interface Prepared {
@@ -83,8 +86,7 @@ export class BrowserPool {
     if (slot.jobs >= this.#options.restartAfter && slot === this.#current) this.#retire(slot, 'jobs');
     let context: BrowserContext | null = null;
     try {
-      const spare = slot.spare;
-      slot.spare = null;
+      const spare = slot.spares.shift();
       const pending = spare ? spare.catch(() => prepare(slot.browser)) : prepare(slot.browser);
       const prepared = await raceAbort(pending, signal, 'opening a page').catch((error: unknown) => {
         void pending.then((late) => late.context.close()).catch(() => undefined);
@@ -102,9 +104,32 @@ export class BrowserPool {
       }
       throw error;
     } finally {
-      await context?.close().catch(() => undefined);
+      if (context) await this.#closeContext(slot, context);
       slot.active -= 1;
       if (slot.retired && slot.active === 0) this.#dispose(slot);
+    }
+  }
+
+  /**
+   * Closes a job's context, but never waits on it for long: a browser that cannot close a
+   * context in time is wedged (a page flooding it, say), and the job's limiter slot must
+   * not wait with it. Such a browser is killed and replaced.
+   */
+  async #closeContext(slot: Slot, context: BrowserContext): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      context.close().then(
+        () => 'closed' as const,
+        () => 'closed' as const,
+      ),
+      new Promise<'stuck'>((resolve) => {
+        timer = setTimeout(() => resolve('stuck'), CONTEXT_CLOSE_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'stuck' && !slot.retired) {
+      this.#options.log.warn('browser did not close a context in time; replacing it', { pid: slot.handle.pid });
+      void slot.handle.close().catch(() => undefined);
     }
   }
 
@@ -130,7 +155,7 @@ export class BrowserPool {
   async #launch(): Promise<Slot> {
     const handle = await this.#options.launch({});
     const { browser } = handle;
-    const slot: Slot = { handle, browser, jobs: 0, active: 0, retired: false, spare: null };
+    const slot: Slot = { handle, browser, jobs: 0, active: 0, retired: false, spares: [] };
     if (this.#closed) {
       await handle.close().catch(() => undefined);
       throw new UnavailableError('the service is shutting down');
@@ -143,9 +168,11 @@ export class BrowserPool {
   }
 
   #refillSpare(slot: Slot): void {
-    if (!this.#options.keepSpare || slot.spare || slot.retired || this.#closed) return;
-    slot.spare = prepare(slot.browser);
-    slot.spare.catch(() => undefined);
+    while (slot.spares.length < (this.#options.spares ?? 0) && !slot.retired && !this.#closed) {
+      const spare = prepare(slot.browser);
+      spare.catch(() => undefined);
+      slot.spares.push(spare);
+    }
   }
 
   #onDisconnected(slot: Slot): void {
@@ -171,7 +198,7 @@ export class BrowserPool {
 
   #dispose(slot: Slot): void {
     this.#retiring.delete(slot);
-    slot.spare = null;
+    slot.spares = [];
     void slot.handle.close().catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { basename } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { raceAbort } from '../abort.js';
 import type { BrowserConfig } from '../config.js';
@@ -70,12 +71,20 @@ export function chromiumArgs(options: Pick<LaunchOptions, 'browser' | 'proxyUrl'
 export async function spawnBrowserProcess(options: LaunchOptions): Promise<ChromiumProcess> {
   return spawnChromium({
     executablePath: options.browser.executablePath,
-    args: await puppeteer.defaultArgs({ headless: true, args: chromiumArgs(options) }),
+    args: await puppeteer.defaultArgs({ headless: headlessMode(options.browser.executablePath), args: chromiumArgs(options) }),
     ...(options.env ? { env: options.env } : {}),
     profileParent: options.profileParent ?? tmpdir(),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     ...(options.onPipeFailure ? { onPipeFailure: options.onPipeFailure } : {}),
   });
+}
+
+/**
+ * `shell` for Chromium's headless shell (Debian's chromium-headless-shell): a separate,
+ * lighter binary that takes `--headless` and not the full browser's `--headless=new`.
+ */
+export function headlessMode(executablePath: string): true | 'shell' {
+  return /headless[-_]shell/.test(basename(executablePath)) ? 'shell' : true;
 }
 
 /** Launches one headless Chromium driven by puppeteer; UnavailableError (with the cause) if it will not start. */

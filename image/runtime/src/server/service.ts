@@ -62,7 +62,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     restartAfter: config.restartAfter,
     log: log.child({ component: 'pool' }),
     onRestart: (reason) => metrics.observeBrowserRestart(reason),
-    keepSpare: true,
+    spares: config.sparePages,
   });
   const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000 / 4));
   const limiter = new Limiter({ concurrency: config.maxConcurrency, queueSize: config.queueSize, retryAfterSeconds });
