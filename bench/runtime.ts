@@ -265,7 +265,7 @@ async function pickImage(): Promise<string | null> {
   return null;
 }
 
-async function startToFirstShot(image: string): Promise<number[]> {
+async function startToFirstShot(image: string, expectShell = false): Promise<number[]> {
   const page = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE));
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(page.address() as { port: number }).port}/`;
@@ -284,6 +284,8 @@ async function startToFirstShot(image: string): Promise<number[]> {
         await new Promise((r) => setTimeout(r, 50));
       }
       times.push(performance.now() - started);
+      const processes = (await run('/usr/bin/docker', ['exec', container, 'sh', '-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "'])).stdout;
+      if (expectShell !== processes.includes('chromium-headless-shell')) throw new Error(`${image}: the service ${expectShell ? 'did not pick' : 'picked'} the headless shell`);
     } finally {
       await run('/usr/bin/docker', ['rm', '-f', container]);
     }
@@ -294,13 +296,28 @@ async function startToFirstShot(image: string): Promise<number[]> {
 
 const image = await pickImage();
 const startTimes: Array<{ label: string; times: number[] }> = [];
+const imageSizes: Array<{ label: string; bytes: number }> = [];
+let containerProblem: string | null = null;
 if (image) {
+  try {
+    await containerFigures(image);
+  } catch (error) {
+    // The shared dockerd may go away mid-run: keep the figures above, say what is missing.
+    containerProblem = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+  }
+}
+
+async function containerFigures(image: string): Promise<void> {
   startTimes.push({ label: `\`${image}\` (Chromium)`, times: await startToFirstShot(image) });
   const derived = 'browse-bench-headless-shell:amd64';
   const dockerfile = fileURLToPath(new URL('./headless-shell.Dockerfile', import.meta.url));
-  await run('/usr/bin/docker', ['build', '-q', '--platform', 'linux/amd64', '-f', dockerfile, '--build-arg', `IMAGE=${image}`, '-t', derived, dirname(dockerfile)], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 * 1024 * 1024 });
-  const picked = (await run('/usr/bin/docker', ['run', '--rm', '--entrypoint', 'sh', derived, '-c', 'ls /usr/lib/chromium/chromium-headless-shell'])).stdout.trim();
-  startTimes.push({ label: `\`${derived}\` (${picked ? 'headless shell' : 'no headless shell?'})`, times: await startToFirstShot(derived) });
+  // BuildKit's FROM takes a name, not an image ID: give the image a bench-local tag first.
+  await run('/usr/bin/docker', ['tag', image, 'browse-bench-base:amd64']);
+  await run('/usr/bin/docker', ['build', '-q', '--platform', 'linux/amd64', '-f', dockerfile, '--build-arg', 'IMAGE=browse-bench-base:amd64', '-t', derived, dirname(dockerfile)], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 * 1024 * 1024 });
+  // What the service in the derived image really runs: its browser's command line.
+  const size = async (ref: string): Promise<number> => Number((await run('/usr/bin/docker', ['image', 'inspect', '-f', '{{.Size}}', ref])).stdout.trim());
+  imageSizes.push({ label: image, bytes: await size(image) }, { label: derived, bytes: await size(derived) });
+  startTimes.push({ label: `\`${derived}\` (headless shell)`, times: await startToFirstShot(derived, true) });
 }
 
 // Report.
@@ -335,6 +352,8 @@ const lines = [
   ...(startTimes.length > 0
     ? startTimes.map(({ label, times }) => `- ${label}: \`docker run -d --network host\` to the first HTTP 200 from \`POST /screenshot\` (polling every 50 ms), ${times.length} runs: ${times.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}; median ${(percentile(times, 50) / 1000).toFixed(2)} s.`)
     : ['Skipped: no amd64 image available (set BROWSE_BENCH_IMAGE).']),
+  ...(imageSizes.length > 0 ? ['', `Image size (docker image inspect): ${imageSizes.map(({ label, bytes }) => `${label} ${(bytes / 2 ** 20).toFixed(0)} MiB`).join('; ')}.`] : []),
+  ...(containerProblem ? ['', `Container figures incomplete: ${containerProblem}`] : []),
   '',
 ];
 await writeFile(new URL('./results/runtime.md', import.meta.url), lines.join('\n'));

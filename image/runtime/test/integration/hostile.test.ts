@@ -8,7 +8,9 @@ import { TOKEN, pngSize } from './support.js';
 let svc: HostileContainer;
 
 beforeAll(async () => {
-  svc = await startHostileContainer({ BROWSE_MAX_CONCURRENCY: '4', BROWSE_QUEUE: '8', BROWSE_TIMEOUT_MS: '60000', BROWSE_PAGE_HEAP_MB: '256' });
+  // Generous timeout: Chromium spends 10+ CPU seconds serializing the 570 MB console
+  // message before the first byte of it reaches the service, far more on a loaded host.
+  svc = await startHostileContainer({ BROWSE_MAX_CONCURRENCY: '4', BROWSE_QUEUE: '8', BROWSE_TIMEOUT_MS: '240000', BROWSE_PAGE_HEAP_MB: '256' });
 });
 
 afterAll(async () => {
