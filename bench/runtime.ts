@@ -320,6 +320,16 @@ async function containerFigures(image: string): Promise<void> {
   startTimes.push({ label: `\`${derived}\` (headless shell)`, times: await startToFirstShot(derived, true) });
 }
 
+// What the levers mean (kept with the generator so that a re-run keeps it; the figures are in the table).
+const NOTES = [
+  '### Levers',
+  '',
+  '- **Headless shell** (Debian `chromium-headless-shell`, same source and version as `chromium`): the one lever that moves CPU per request by a large factor, because a page in the full browser\'s new headless mode carries the whole browser\'s per-tab machinery. Adopted: `browse serve` uses it whenever it is installed (`BROWSE_EXECUTABLE_PATH` overrides). It needs the package in the image (see the report of issue 14 for the Dockerfile line). Output parity below.',
+  '- **Spare pages** (contexts + pages made while other jobs render): they move the renderer start off the request\'s path, not off the CPU, so on a CPU-bound host their effect is within run-to-run noise; they help latency when CPU is idle. Default 2 (`BROWSE_SPARE_PAGES`), each costs a renderer (~30 MiB).',
+  '- **Flags** (`--in-process-gpu --disable-gpu --disable-gpu-compositing`): within noise in either direction across runs; not adopted (they stay available through `BROWSE_CHROMIUM_ARGS`).',
+  '- "Launch per request (headless shell)" shows that the gain is not the binary alone: the warm service still needs well under half the CPU of launching even the lighter binary per request.',
+];
+
 // Report.
 const loadAtEnd = loadavg()[0] ?? NaN;
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -340,6 +350,8 @@ const lines = [
   ...rows.map((r) => `| ${r.mode} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.throughput / (launch?.throughput ?? NaN), 1)}× | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuPerRequestMs, 0)} | ${fmt((launch?.cpuPerRequestMs ?? NaN) / r.cpuPerRequestMs, 1)}× | ${fmt((100 * (r.cpuPerRequestMs - (before?.cpuPerRequestMs ?? NaN))) / (before?.cpuPerRequestMs ?? NaN), 0)} % |`),
   '',
   `Target: ≥ 5× the throughput of launch-per-request (Chromium) at concurrency ${CONCURRENCY}.`,
+  '',
+  ...NOTES,
   '',
   '## Parity: Chromium vs headless shell',
   '',
