@@ -327,7 +327,7 @@ const NOTES = [
   '- **Headless shell** (Debian `chromium-headless-shell`, same source and version as `chromium`): the one lever that moves CPU per request by a large factor, because a page in the full browser\'s new headless mode carries the whole browser\'s per-tab machinery. Adopted: `browse serve` uses it whenever it is installed (`BROWSE_EXECUTABLE_PATH` overrides). It needs the package in the image (see the report of issue 14 for the Dockerfile line). Output parity below.',
   '- **Spare pages** (contexts + pages made while other jobs render): they move the renderer start off the request\'s path, not off the CPU, so on a CPU-bound host their effect is within run-to-run noise; they help latency when CPU is idle. Default 2 (`BROWSE_SPARE_PAGES`), each costs a renderer (~30 MiB).',
   '- **Flags** (`--in-process-gpu --disable-gpu --disable-gpu-compositing`): within noise in either direction across runs; not adopted (they stay available through `BROWSE_CHROMIUM_ARGS`).',
-  '- "Launch per request (headless shell)" shows that the gain is not the binary alone: the warm service still needs well under half the CPU of launching even the lighter binary per request.',
+  '- "Launch per request (headless shell)" shows that the gain is not the binary alone: the warm service still needs less than half the CPU of launching even the lighter binary per request.',
 ];
 
 // Report.
