@@ -215,11 +215,15 @@ async function prepare(browser: Browser): Promise<Prepared> {
 
 /**
  * What a page may do to a job besides its own content: a JavaScript dialog would block the
- * page until the timeout (dismissed at once instead); a crashed renderer (killed, or over
+ * page until the timeout (dismissed at once instead); a popup would hide it (closed); a
+ * crashed renderer (killed, or over
  * its heap bound) would leave the job waiting for events that never come (rejects at once).
  */
 function watchPage(page: Page): Promise<never> {
   page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+  // A popup takes the foreground, and a background page paints no frames: a screenshot
+  // would wait for one until the timeout. Jobs render one page; popups are closed.
+  page.on('popup', (popup) => void popup?.close().catch(() => undefined));
   return new Promise<never>((_resolve, reject) => {
     page.once('error', (error: Error) => reject(new UnavailableError('the page crashed (out of memory, or killed) during the job', { cause: error })));
   });

@@ -7,6 +7,9 @@ import { MAX_CAPTURE_HEIGHT, MAX_CAPTURE_PIXELS, type ScreenshotOptions } from '
 export async function renderScreenshot(page: Page, options: ScreenshotOptions, context: NavigateContext): Promise<Buffer> {
   await navigate(page, options, context);
   if (options.fullPage) await checkFullPageSize(page);
+  // The page must be the visible one to paint the frame the capture waits for (a popup the
+  // page opened may have taken the foreground before it was closed).
+  await page.bringToFront();
   const image = await page.screenshot({
     type: options.type,
     fullPage: options.fullPage,

@@ -44,7 +44,7 @@ describe('hostile pages (issue 14)', () => {
   });
 
   it('7. a page that window.open()s a blocked URL still renders, and the popup never loads', async () => {
-    const response = await svc.post('/screenshot', { url: `${PAGES}/popup`, viewport: { width: 320, height: 200 } });
+    const response = await svc.post('/screenshot', { url: `${PAGES}/popup`, waitUntil: 'networkidle0', viewport: { width: 320, height: 200 } });
     expect(response.status).toBe(200);
     expect(pngSize(response.body)).toEqual({ width: 320, height: 200 });
     expect(await svc.hits('canary')).toBe(0);

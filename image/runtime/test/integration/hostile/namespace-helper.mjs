@@ -24,7 +24,8 @@ const pages = createServer((req, res) => {
     case '/huge-throw':
       return html(res, `<title>throw</title><script>throw new Error("\\x01".repeat(${HUGE}))</script>`);
     case '/popup':
-      return html(res, '<title>popup</title><p id="opener">opener</p><script>window.open("http://127.0.0.2:8082/from-popup")</script>');
+      // After load, so that the popup takes the foreground while the job waits for network idle.
+      return html(res, '<title>popup</title><p id="opener">opener</p><script>onload = () => setTimeout(() => window.open("http://127.0.0.2:8082/from-popup"), 50)</script>');
     case '/alert':
       return html(res, '<title>alert</title><script>alert("hello"); confirm("sure?"); prompt("name?")</script><p id="after">after the dialogs</p>');
     case '/tall':
