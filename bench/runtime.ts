@@ -1,28 +1,38 @@
 /**
- * Runtime benchmark (issue 7): 800×600 screenshots of a local page at concurrency 1, 4, 8 —
- * the service's warm pool (one browser, fresh context per request, over HTTP) against a
- * plain puppeteer-core script that launches a browser per request, same run, same flags.
- * Throughput, p50/p95 latency, and peak RSS of the Chromium process tree. Then, when an
- * amd64 image tag is available, container start to first successful screenshot.
+ * Runtime benchmark (issues 7 and 14): 800×600 PNG screenshots of a local page at
+ * concurrency 4 in fixed time windows, every mode in the same run: launching Chromium per
+ * request (a plain puppeteer-core script) against the service over HTTP, first as it was
+ * before issue 14 (one spare page, the full Chromium), then with each lever alone
+ * (more spare pages, flags that cut per-page work, Debian's chromium-headless-shell), then
+ * with the levers the service now uses by default. Throughput, p50/p95, peak Chromium RSS
+ * and CPU per request. Then output parity (screenshot, fonts, PDF) between Chromium and
+ * the headless shell, and container start → first screenshot for the product image and a
+ * derived image with chromium-headless-shell (bench/headless-shell.Dockerfile).
  * Writes bench/results/runtime.md. Run: npx tsx bench/runtime.ts
- * Image: BROWSE_BENCH_IMAGE, else the first local tag of multiarch-test-image:it-amd64 or
- * multiarch-dev:amd64; BROWSE_BENCH_IMAGE=skip skips the container figure.
+ * BROWSE_BENCH_WINDOW_MS (default 30000); BROWSE_BENCH_HEADLESS_SHELL: the headless shell
+ * binary on this host (default /usr/lib/chromium/chromium-headless-shell); BROWSE_BENCH_IMAGE:
+ * image ID or tag for the container figures (default multiarch-test-image:it-amd64), skip
+ * to skip them.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-// puppeteer-core lives in image/ (installed by setup --project-node with the Node it needs), not in the root package
+import { PNG } from 'pngjs';
+// puppeteer-core lives with the image's packages (installed for the host by setup --project-node)
 import puppeteer from '../image/node_modules/puppeteer-core/lib/puppeteer/puppeteer-core.js';
-import { chromiumArgs } from '../image/runtime/src/browser/launch.js';
+import { chromiumArgs, headlessMode, launchBrowser } from '../image/runtime/src/browser/launch.js';
 import { resolveBrowserConfig, resolveServiceConfig } from '../image/runtime/src/config.js';
 import { silentLogger } from '../image/runtime/src/log.js';
 import { startService } from '../image/runtime/src/server/service.js';
 
 const run = promisify(execFile);
 const TOKEN = 'bench-token-0123456789abcdef';
-const LEVELS = [1, 4, 8];
+const CONCURRENCY = 4;
+const WINDOW_MS = Number(process.env['BROWSE_BENCH_WINDOW_MS'] ?? 30_000);
 const VIEWPORT = { width: 800, height: 600 };
 
 interface Row {
@@ -79,8 +89,8 @@ async function sampleTree(): Promise<{ ticks: Map<number, number>; chromiumRssKi
   return { ticks, chromiumRssKiB };
 }
 
-/** Runs `total` jobs with `concurrency` workers; returns latencies (ms), wall time and peak RSS. */
-async function measure(concurrency: number, total: number, job: () => Promise<void>): Promise<Measured> {
+/** Runs jobs with `concurrency` workers for `windowMs`; returns latencies (ms), wall time, peak RSS and CPU. */
+async function measure(concurrency: number, windowMs: number, job: () => Promise<void>): Promise<Measured> {
   const atStart = (await sampleTree()).ticks;
   const lastSeen = new Map<number, number>(atStart);
   let peakKiB = 0;
@@ -94,12 +104,11 @@ async function measure(concurrency: number, total: number, job: () => Promise<vo
     }
   })();
   const latencies: number[] = [];
-  let next = 0;
   const started = performance.now();
+  // Workers start no new job after the window; the ones running finish and count.
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next += 1;
+      while (performance.now() - started < windowMs) {
         const t0 = performance.now();
         await job();
         latencies.push(performance.now() - t0);
@@ -144,34 +153,14 @@ function row(mode: string, concurrency: number, result: Measured): Row {
 const rows: Row[] = [];
 const loadAtStart = loadavg()[0] ?? NaN;
 const browserConfig = resolveBrowserConfig(process.env);
+const headlessShell = process.env['BROWSE_BENCH_HEADLESS_SHELL'] ?? '/usr/lib/chromium/chromium-headless-shell';
+const haveShell = await access(headlessShell).then(() => true, () => false);
+const LEAN_FLAGS = '--in-process-gpu --disable-gpu --disable-gpu-compositing';
 
-// 1. The service's warm pool, driven over HTTP like any client.
-{
-  const config = resolveServiceConfig({ BROWSE_HOST: '127.0.0.1', BROWSE_PORT: '0', BROWSE_TOKEN: TOKEN, BROWSE_ALLOW: '127.0.0.1', BROWSE_MAX_CONCURRENCY: '8', BROWSE_QUEUE: '64', BROWSE_RESTART_AFTER: '100000', PUPPETEER_EXECUTABLE_PATH: browserConfig.executablePath });
-  const service = await startService(config, { log: silentLogger });
+// 1. Launch per request: the way a script without the service renders.
+async function launchPerRequest(mode: string, executablePath: string): Promise<void> {
   const shot = async (): Promise<void> => {
-    const response = await fetch(`${service.url}/screenshot`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ url: pageUrl, viewport: VIEWPORT }) });
-    if (response.status !== 200) throw new Error(`screenshot: HTTP ${response.status} ${await response.text()}`);
-    await response.arrayBuffer();
-  };
-  await shot();
-  await shot();
-  for (const c of LEVELS) {
-    rows.push(row('service (warm pool, context per request)', c, await measure(c, Math.max(16, 6 * c), shot)));
-    process.stderr.write(`pool c=${c} done\n`);
-  }
-  await service.close();
-}
-
-// 2. A plain puppeteer-core script: launch, open, screenshot, close — per request. First
-// with exactly the service's flags; then with the image's CHROMIUM_EXTRA_FLAGS, which add
-// --no-zygote (what a user's own script in the amd64 image gets).
-for (const [mode, extra] of [
-  ['launch per request (puppeteer-core, same flags)', []],
-  ['launch per request (puppeteer-core, + --no-zygote as in the image)', ['--no-zygote']],
-] as const) {
-  const shot = async (): Promise<void> => {
-    const browser = await puppeteer.launch({ executablePath: browserConfig.executablePath, headless: true, args: [...chromiumArgs({ browser: browserConfig }), ...extra] });
+    const browser = await puppeteer.launch({ executablePath, headless: headlessMode(executablePath), args: chromiumArgs({ browser: browserConfig }) });
     try {
       const page = await browser.newPage();
       await page.setViewport(VIEWPORT);
@@ -182,14 +171,92 @@ for (const [mode, extra] of [
     }
   };
   await shot();
-  for (const c of LEVELS) {
-    rows.push(row(mode, c, await measure(c, Math.max(8, 3 * c), shot)));
-    process.stderr.write(`${mode} c=${c} done\n`);
+  rows.push(row(mode, CONCURRENCY, await measure(CONCURRENCY, WINDOW_MS, shot)));
+  process.stderr.write(`${mode} done\n`);
+}
+
+// 2. The service over HTTP (token, schema, SSRF guard, egress proxy all on).
+async function serviceMode(mode: string, settings: Record<string, string>): Promise<void> {
+  const config = resolveServiceConfig({ BROWSE_HOST: '127.0.0.1', BROWSE_PORT: '0', BROWSE_TOKEN: TOKEN, BROWSE_ALLOW: '127.0.0.1', BROWSE_MAX_CONCURRENCY: String(CONCURRENCY), BROWSE_QUEUE: '64', BROWSE_RESTART_AFTER: '100000', PUPPETEER_EXECUTABLE_PATH: browserConfig.executablePath, ...settings });
+  const service = await startService(config, { log: silentLogger });
+  const shot = async (): Promise<void> => {
+    const response = await fetch(`${service.url}/screenshot`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ url: pageUrl, viewport: VIEWPORT }) });
+    if (response.status !== 200) throw new Error(`screenshot: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  for (let i = 0; i < 4; i += 1) await shot();
+  rows.push(row(mode, CONCURRENCY, await measure(CONCURRENCY, WINDOW_MS, shot)));
+  await service.close();
+  process.stderr.write(`${mode} done\n`);
+}
+
+const BEFORE = 'service before (1 spare page, Chromium)';
+const AFTER = 'service after (2 spare pages, headless shell)';
+await launchPerRequest('launch per request (Chromium)', browserConfig.executablePath);
+await serviceMode(BEFORE, { BROWSE_SPARE_PAGES: '1' });
+await serviceMode('service + 4 spare pages (pre-warmed while rendering)', { BROWSE_SPARE_PAGES: '4' });
+await serviceMode(`service + flags (${LEAN_FLAGS})`, { BROWSE_SPARE_PAGES: '1', BROWSE_CHROMIUM_ARGS: LEAN_FLAGS });
+if (haveShell) {
+  await serviceMode('service + headless shell', { BROWSE_SPARE_PAGES: '1', BROWSE_EXECUTABLE_PATH: headlessShell });
+  await serviceMode(AFTER, { BROWSE_EXECUTABLE_PATH: headlessShell });
+  await serviceMode('service after + flags', { BROWSE_EXECUTABLE_PATH: headlessShell, BROWSE_CHROMIUM_ARGS: LEAN_FLAGS });
+  await launchPerRequest('launch per request (headless shell)', headlessShell);
+}
+
+// 3. Parity: the same pages rendered by Chromium and by the headless shell.
+const PARITY_PAGE = `<!doctype html><meta charset="utf-8"><body style="margin:16px;font:18px sans-serif">
+<h1>Parity 漢字 かな 한글 😀</h1><p style="font-family:serif">Serif text, <b>bold</b>, <i>italic</i>.</p>
+<p style="font-family:monospace">monospace 0123456789</p><div style="width:200px;height:60px;background:linear-gradient(90deg,#c00,#00c);border-radius:12px"></div></body>`;
+interface Parity {
+  readonly pixelsDiffering: number;
+  readonly maxChannelDelta: number;
+  readonly pdfPages: [number, number];
+  readonly pdfBytes: [number, number];
+  readonly fonts: [string, string];
+}
+async function renderWith(executablePath: string): Promise<{ png: Buffer; pdf: Buffer; fonts: string }> {
+  const { browser, close } = await launchBrowser({ browser: { executablePath, extraArgs: [] } });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport(VIEWPORT);
+    await page.setContent(PARITY_PAGE, { waitUntil: 'load' });
+    const png = Buffer.from(await page.screenshot({ type: 'png' }));
+    const pdf = Buffer.from(await page.pdf({ format: 'A4', printBackground: true }));
+    // The fonts Chromium actually used for the text (CSS.getPlatformFontsForNode).
+    const session = await page.createCDPSession();
+    await session.send('DOM.enable');
+    await session.send('CSS.enable');
+    const { root } = await session.send('DOM.getDocument', { depth: -1 });
+    const used = new Set<string>();
+    for (const selector of ['h1', 'p', 'p + p']) {
+      const { nodeId } = await session.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+      const { fonts } = await session.send('CSS.getPlatformFontsForNode', { nodeId });
+      for (const font of fonts) used.add(font.familyName);
+    }
+    return { png, pdf, fonts: [...used].sort().join(', ') };
+  } finally {
+    await close();
   }
+}
+let parity: Parity | null = null;
+if (haveShell) {
+  const [full, shell] = [await renderWith(browserConfig.executablePath), await renderWith(headlessShell)];
+  const a = PNG.sync.read(full.png);
+  const b = PNG.sync.read(shell.png);
+  let differing = 0;
+  let maxDelta = 0;
+  for (let i = 0; i < Math.min(a.data.length, b.data.length); i += 4) {
+    const delta = Math.max(...[0, 1, 2, 3].map((c) => Math.abs((a.data[i + c] ?? 0) - (b.data[i + c] ?? 0))));
+    if (delta > 0) differing += 1;
+    maxDelta = Math.max(maxDelta, delta);
+  }
+  const pages = (pdf: Buffer): number => (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  parity = { pixelsDiffering: a.width === b.width && a.height === b.height ? differing : NaN, maxChannelDelta: maxDelta, pdfPages: [pages(full.pdf), pages(shell.pdf)], pdfBytes: [full.pdf.length, shell.pdf.length], fonts: [full.fonts, shell.fonts] };
 }
 pageServer.close();
 
-// 3. Container start to first successful screenshot, if an image is at hand.
+// 4. Container start to first successful screenshot: the product image, and the same image
+// with chromium-headless-shell added (which the service then picks by itself).
 async function pickImage(): Promise<string | null> {
   const wanted = process.env['BROWSE_BENCH_IMAGE'];
   if (wanted === 'skip') return null;
@@ -199,12 +266,11 @@ async function pickImage(): Promise<string | null> {
   return null;
 }
 
-const image = await pickImage();
-const startTimes: number[] = [];
-if (image) {
+async function startToFirstShot(image: string, expectShell = false): Promise<number[]> {
   const page = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE));
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(page.address() as { port: number }).port}/`;
+  const times: number[] = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = 39_000 + Math.floor(Math.random() * 1000);
     const started = performance.now();
@@ -218,49 +284,89 @@ if (image) {
         if (performance.now() - started > 120_000) throw new Error('container never served a screenshot');
         await new Promise((r) => setTimeout(r, 50));
       }
-      startTimes.push(performance.now() - started);
+      times.push(performance.now() - started);
+      const processes = (await run('/usr/bin/docker', ['exec', container, 'sh', '-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "'])).stdout;
+      if (expectShell !== processes.includes('chromium-headless-shell')) throw new Error(`${image}: the service ${expectShell ? 'did not pick' : 'picked'} the headless shell`);
     } finally {
       await run('/usr/bin/docker', ['rm', '-f', container]);
     }
   }
   page.close();
+  return times;
 }
+
+const image = await pickImage();
+const startTimes: Array<{ label: string; times: number[] }> = [];
+const imageSizes: Array<{ label: string; bytes: number }> = [];
+let containerProblem: string | null = null;
+if (image) {
+  try {
+    await containerFigures(image);
+  } catch (error) {
+    // The shared dockerd may go away mid-run: keep the figures above, say what is missing.
+    containerProblem = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+  }
+}
+
+async function containerFigures(image: string): Promise<void> {
+  startTimes.push({ label: `\`${image}\` (Chromium)`, times: await startToFirstShot(image) });
+  const derived = 'browse-bench-headless-shell:amd64';
+  const dockerfile = fileURLToPath(new URL('./headless-shell.Dockerfile', import.meta.url));
+  // BuildKit's FROM takes a name, not an image ID: give the image a bench-local tag first.
+  await run('/usr/bin/docker', ['tag', image, 'browse-bench-base:amd64']);
+  await run('/usr/bin/docker', ['build', '-q', '--platform', 'linux/amd64', '-f', dockerfile, '--build-arg', 'IMAGE=browse-bench-base:amd64', '-t', derived, dirname(dockerfile)], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 * 1024 * 1024 });
+  // What the service in the derived image really runs: its browser's command line.
+  const size = async (ref: string): Promise<number> => Number((await run('/usr/bin/docker', ['image', 'inspect', '-f', '{{.Size}}', ref])).stdout.trim());
+  imageSizes.push({ label: image, bytes: await size(image) }, { label: derived, bytes: await size(derived) });
+  startTimes.push({ label: `\`${derived}\` (headless shell)`, times: await startToFirstShot(derived, true) });
+}
+
+// What the levers mean (kept with the generator so that a re-run keeps it; the figures are in the table).
+const NOTES = [
+  '### Levers',
+  '',
+  '- **Headless shell** (Debian `chromium-headless-shell`, same source and version as `chromium`): the one lever that moves CPU per request by a large factor, because a page in the full browser\'s new headless mode carries the whole browser\'s per-tab machinery. Adopted: `browse serve` uses it whenever it is installed (`BROWSE_EXECUTABLE_PATH` overrides). It needs the package in the image (see the report of issue 14 for the Dockerfile line). Output parity below.',
+  '- **Spare pages** (contexts + pages made while other jobs render): they move the renderer start off the request\'s path, not off the CPU, so on a CPU-bound host their effect is within run-to-run noise; they help latency when CPU is idle. Default 2 (`BROWSE_SPARE_PAGES`), each costs a renderer (~30 MiB).',
+  '- **Flags** (`--in-process-gpu --disable-gpu --disable-gpu-compositing`): within noise in either direction across runs; not adopted (they stay available through `BROWSE_CHROMIUM_ARGS`).',
+  '- "Launch per request (headless shell)" shows that the gain is not the binary alone: the warm service still needs less than half the CPU of launching even the lighter binary per request.',
+];
 
 // Report.
 const loadAtEnd = loadavg()[0] ?? NaN;
 const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const at = (mode: string, c: number): Row | undefined => rows.find((r) => r.mode.startsWith(mode) && r.concurrency === c);
+const at = (mode: string): Row | undefined => rows.find((r) => r.mode === mode);
+const launch = at('launch per request (Chromium)');
+const before = at(BEFORE);
 const lines = [
   '# Runtime benchmark',
   '',
-  `Generated by \`npx tsx bench/runtime.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Chromium at ${browserConfig.executablePath}, puppeteer-core 25.16.0.`,
+  `Generated by \`npx tsx bench/runtime.ts\` on ${new Date().toISOString()} — ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Chromium at ${browserConfig.executablePath}, headless shell at ${haveShell ? headlessShell : '(none)'}, puppeteer-core 25.16.0.`,
   '',
-  `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadAtEnd.toFixed(1)} (the host is shared: figures taken under load are not comparable with quiet-machine ones).`,
+  `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadAtEnd.toFixed(1)} (the host is shared: throughput taken under load is not comparable with quiet-machine figures; CPU per request hardly depends on it).`,
   '',
-  `Workload: ${VIEWPORT.width}×${VIEWPORT.height} PNG screenshots of a local page (127.0.0.1). Both modes use the same Chromium flags. The service is driven over HTTP (token, schema validation, SSRF guard and egress proxy all on); launch-per-request is a plain puppeteer-core script. Peak RSS is the largest sum over all Chromium processes of the run, sampled every 50 ms.`,
+  `Workload: ${VIEWPORT.width}×${VIEWPORT.height} PNG screenshots of a local page (127.0.0.1), concurrency ${CONCURRENCY}, ${WINDOW_MS / 1000} s window per mode, all modes in this run, one after another. The service is driven over HTTP (token, schema validation, SSRF guard and egress proxy all on); launch-per-request is a plain puppeteer-core script with the same flags. CPU per request: user + system time of the bench process and every process below it (Chromium and its helpers, sampled per process every 50 ms so that orphaned helpers count too), divided by requests. Peak RSS: largest sum over Chromium processes, sampled every 50 ms.`,
   '',
-  '| mode | concurrency | requests | throughput (req/s) | p50 (ms) | p95 (ms) | peak Chromium RSS (MiB) | CPU per request (ms) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.mode} | ${r.concurrency} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuPerRequestMs, 0)} |`),
+  '| mode | requests | throughput (req/s) | × launch | p50 (ms) | p95 (ms) | peak Chromium RSS (MiB) | CPU per request (ms) | CPU: launch ÷ mode | CPU vs service before |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.mode} | ${r.requests} | ${fmt(r.throughput)} | ${fmt(r.throughput / (launch?.throughput ?? NaN), 1)}× | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.peakRssMiB, 0)} | ${fmt(r.cpuPerRequestMs, 0)} | ${fmt((launch?.cpuPerRequestMs ?? NaN) / r.cpuPerRequestMs, 1)}× | ${fmt((100 * (r.cpuPerRequestMs - (before?.cpuPerRequestMs ?? NaN))) / (before?.cpuPerRequestMs ?? NaN), 0)} % |`),
   '',
-  'CPU per request: user + system time of the bench process and every process below it (Chromium and its helpers, sampled per process every 50 ms so that orphaned helpers count too), divided by requests. Unlike throughput, it hardly depends on what else the shared host runs.',
+  `Target: ≥ 5× the throughput of launch-per-request (Chromium) at concurrency ${CONCURRENCY}.`,
   '',
-  '| concurrency | throughput ÷ launch (same flags) | throughput ÷ launch (--no-zygote) | CPU per request: launch (same flags) ÷ service |',
-  '| ---: | ---: | ---: | ---: |',
-  ...LEVELS.map((c) => {
-    const service = at('service', c);
-    const same = at('launch per request (puppeteer-core, same', c);
-    const noZygote = at('launch per request (puppeteer-core, +', c);
-    return `| ${c} | ${fmt((service?.throughput ?? NaN) / (same?.throughput ?? NaN), 1)}× | ${fmt((service?.throughput ?? NaN) / (noZygote?.throughput ?? NaN), 1)}× | ${fmt((same?.cpuPerRequestMs ?? NaN) / (service?.cpuPerRequestMs ?? NaN), 1)}× |`;
-  }),
+  ...NOTES,
   '',
-  `Target: ≥ 5× at concurrency 4. Reference measured earlier on this machine: launch-per-request 0.52 req/s at c=4; warm browser with fresh context 2.24 req/s.`,
+  '## Parity: Chromium vs headless shell',
+  '',
+  parity
+    ? `Same page (Latin serif/sans/mono, CJK, emoji, gradient) at ${VIEWPORT.width}×${VIEWPORT.height}: ${parity.pixelsDiffering} of ${VIEWPORT.width * VIEWPORT.height} pixels differ (largest channel difference ${parity.maxChannelDelta}/255). Fonts used — Chromium: ${parity.fonts[0]}; headless shell: ${parity.fonts[1]}. A4 PDF with backgrounds: ${parity.pdfPages[0]} vs ${parity.pdfPages[1]} page(s), ${parity.pdfBytes[0]} vs ${parity.pdfBytes[1]} bytes.`
+    : 'Skipped: no headless shell on this host (set BROWSE_BENCH_HEADLESS_SHELL).',
   '',
   '## Container start to first successful screenshot',
   '',
-  image
-    ? `Image \`${image}\` (amd64), \`docker run -d --network host\` to the first HTTP 200 from \`POST /screenshot\` (polling every 50 ms), ${startTimes.length} runs: ${startTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}; median ${(percentile(startTimes, 50) / 1000).toFixed(2)} s.`
-    : 'Skipped: no amd64 image tag available (set BROWSE_BENCH_IMAGE).',
+  ...(startTimes.length > 0
+    ? startTimes.map(({ label, times }) => `- ${label}: \`docker run -d --network host\` to the first HTTP 200 from \`POST /screenshot\` (polling every 50 ms), ${times.length} runs: ${times.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}; median ${(percentile(times, 50) / 1000).toFixed(2)} s.`)
+    : ['Skipped: no amd64 image available (set BROWSE_BENCH_IMAGE).']),
+  ...(imageSizes.length > 0 ? ['', `Image size (docker image inspect): ${imageSizes.map(({ label, bytes }) => `${label} ${(bytes / 2 ** 20).toFixed(0)} MiB`).join('; ')}.`] : []),
+  ...(containerProblem ? ['', `Container figures incomplete: ${containerProblem}`] : []),
   '',
 ];
 await writeFile(new URL('./results/runtime.md', import.meta.url), lines.join('\n'));

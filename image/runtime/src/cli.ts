@@ -18,6 +18,7 @@ const EXIT_CODES: Readonly<Record<BrowseErrorCode, number>> = {
   CONFIG: 2,
   FORBIDDEN: 2,
   UNSUPPORTED_MEDIA_TYPE: 2,
+  UNPROCESSABLE: 2,
   PAYLOAD_TOO_LARGE: 2,
   METHOD_NOT_ALLOWED: 2,
   NOT_FOUND: 2,

@@ -23,6 +23,14 @@ export interface ServiceConfig {
   readonly maxBodyBytes: number;
   /** How long SIGTERM waits for running and queued work before closing anyway. */
   readonly drainTimeoutMs: number;
+  /** Whether the CDP WebSocket endpoint is served at all (an explicit opt-in). */
+  readonly cdp: boolean;
+  /** Base URL clients reach the service at, for /json/version; null: the listen address. */
+  readonly publicUrl: string | null;
+  /** V8 heap bound per renderer (MiB): a page that allocates past it crashes alone. */
+  readonly pageHeapMiB: number;
+  /** Fresh pages kept ready for the next jobs (each a context with its renderer). */
+  readonly sparePages: number;
   readonly browser: BrowserConfig;
 }
 
@@ -52,7 +60,15 @@ const rawSchema = z.object({
   BROWSE_ALLOW: z.string().default(''),
   BROWSE_MAX_BODY_BYTES: intFrom('BROWSE_MAX_BODY_BYTES', 256, 64 * 1024 * 1024).default(1024 * 1024),
   BROWSE_DRAIN_TIMEOUT_MS: intFrom('BROWSE_DRAIN_TIMEOUT_MS', 0, 3_600_000).default(30_000),
+  BROWSE_CDP: z.enum(['on', 'off'], { error: 'BROWSE_CDP must be "on" or "off"' }).default('off'),
+  BROWSE_PUBLIC_URL: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^(https?|wss?):$/.test(new URL(value).protocol), { message: 'BROWSE_PUBLIC_URL must be an http(s) or ws(s) URL such as https://browse.example' })
+    .optional(),
+  BROWSE_PAGE_HEAP_MB: intFrom('BROWSE_PAGE_HEAP_MB', 64, 16_384).default(1024),
+  BROWSE_SPARE_PAGES: intFrom('BROWSE_SPARE_PAGES', 0, 64).optional(),
   PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  BROWSE_EXECUTABLE_PATH: z.string().min(1).optional(),
   BROWSE_CHROMIUM_ARGS: z.string().default(''),
 });
 
@@ -60,6 +76,9 @@ const rawSchema = z.object({
 export type ConfigSource = Readonly<Record<string, string | undefined>>;
 
 const TOKEN_MIN_LENGTH = 16;
+// Measured in bench/results/runtime.md: a second spare keeps a page ready when jobs finish
+// together; more cost a renderer each (~30 MiB) for no measurable gain on a CPU-bound host.
+const SPARE_PAGES_DEFAULT = 2;
 
 /** Validates and freezes the service configuration; ConfigError names the bad setting. */
 export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
@@ -91,7 +110,13 @@ export function resolveServiceConfig(source: ConfigSource): ServiceConfig {
     allowList,
     maxBodyBytes: raw.BROWSE_MAX_BODY_BYTES,
     drainTimeoutMs: raw.BROWSE_DRAIN_TIMEOUT_MS,
-    browser: resolveBrowserConfig(source),
+    cdp: raw.BROWSE_CDP === 'on',
+    publicUrl: raw.BROWSE_PUBLIC_URL ?? null,
+    pageHeapMiB: raw.BROWSE_PAGE_HEAP_MB,
+    sparePages: raw.BROWSE_SPARE_PAGES ?? SPARE_PAGES_DEFAULT,
+    // The service's own browser may differ from the one users' scripts get (the headless
+    // shell: same engine, far less CPU per page; see bench/results/runtime.md).
+    browser: resolveBrowserConfig({ ...source, PUPPETEER_EXECUTABLE_PATH: raw.BROWSE_EXECUTABLE_PATH ?? source['PUPPETEER_EXECUTABLE_PATH'] }),
   });
 }
 

@@ -12,6 +12,7 @@ export type BrowseErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNPROCESSABLE'
   | 'QUEUE_FULL'
   | 'NAVIGATION_FAILED'
   | 'TIMEOUT'
@@ -33,6 +34,13 @@ export class BrowseError extends Error {
 export class BadRequestError extends BrowseError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BAD_REQUEST', message, options);
+  }
+}
+
+/** Valid input the page makes impossible to honour (a full-page capture past the pixel limit). */
+export class UnprocessableError extends BrowseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNPROCESSABLE', message, options);
   }
 }
 

@@ -24,6 +24,8 @@ export class Limiter {
   readonly #queue: Waiter[] = [];
   #running = 0;
   #draining = false;
+  /** When each running job got its slot (ms since epoch), to spot slots that are never given back. */
+  readonly #heldSince = new Map<symbol, number>();
   readonly #idleWaiters: Array<() => void> = [];
 
   constructor(options: LimiterOptions) {
@@ -42,12 +44,22 @@ export class Limiter {
     return this.#draining;
   }
 
+  /** How long the oldest running job has held its slot (0 when none runs). */
+  oldestHeldMs(now = Date.now()): number {
+    let oldest = now;
+    for (const since of this.#heldSince.values()) oldest = Math.min(oldest, since);
+    return now - oldest;
+  }
+
   /** Runs `job` when a slot is free; the slot is given back in `finally`. */
   async run<T>(job: () => Promise<T>, signal: AbortSignal): Promise<T> {
     await this.#admit(signal);
+    const slot = Symbol('slot');
+    this.#heldSince.set(slot, Date.now());
     try {
       return await job();
     } finally {
+      this.#heldSince.delete(slot);
       this.#release();
     }
   }

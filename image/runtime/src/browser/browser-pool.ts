@@ -2,31 +2,35 @@ import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { BrowseError, UnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { raceAbort } from '../abort.js';
-import type { LaunchOptions } from './launch.js';
+import type { LaunchedBrowser, LaunchOptions } from './launch.js';
+
+const CONTEXT_CLOSE_TIMEOUT_MS = 10_000;
 
 /** Why the warm browser was replaced (a metric label). */
 export type RestartReason = 'jobs' | 'crash';
 
 export interface BrowserPoolOptions {
-  readonly launch: (options: Pick<LaunchOptions, 'signal'>) => Promise<Browser>;
+  readonly launch: (options: Pick<LaunchOptions, 'signal'>) => Promise<LaunchedBrowser>;
   /** Replace the browser after this many jobs (bounds memory growth and leaked state). */
   readonly restartAfter: number;
   readonly log: Logger;
   readonly onRestart?: (reason: RestartReason) => void;
   /**
-   * Keep one fresh context + page ready so that a job does not wait for a renderer
-   * process to start (the largest part of a warm job). Off for one-shot use.
+   * Fresh contexts + pages kept ready so that a job does not wait for a renderer process
+   * to start (the largest part of a warm job); made while other jobs render. 0 for
+   * one-shot use.
    */
-  readonly keepSpare?: boolean;
+  readonly spares?: number;
 }
 
 interface Slot {
+  readonly handle: LaunchedBrowser;
   readonly browser: Browser;
   jobs: number;
   active: number;
   retired: boolean;
-  /** A context with a blank page made ahead of time, never used by anyone yet. */
-  spare: Promise<Prepared> | null;
+  /** Contexts with a blank page made ahead of time, never used by anyone yet. */
+  spares: Array<Promise<Prepared>>;
 }
 
 interface Prepared {
@@ -61,6 +65,11 @@ export class BrowserPool {
     return (await this.#acquire(signal)).browser;
   }
 
+  /** The warm browser's process id, if one is running (diagnostics, tests). */
+  get pid(): number | undefined {
+    return this.#current?.handle.pid;
+  }
+
   /** Launches the first browser now, so that the first request does not pay for it. */
   async warmUp(): Promise<void> {
     await this.#acquire();
@@ -77,8 +86,7 @@ export class BrowserPool {
     if (slot.jobs >= this.#options.restartAfter && slot === this.#current) this.#retire(slot, 'jobs');
     let context: BrowserContext | null = null;
     try {
-      const spare = slot.spare;
-      slot.spare = null;
+      const spare = slot.spares.shift();
       const pending = spare ? spare.catch(() => prepare(slot.browser)) : prepare(slot.browser);
       const prepared = await raceAbort(pending, signal, 'opening a page').catch((error: unknown) => {
         void pending.then((late) => late.context.close()).catch(() => undefined);
@@ -86,7 +94,7 @@ export class BrowserPool {
       });
       context = prepared.context;
       this.#refillSpare(slot);
-      return await raceAbort(job(prepared.page), signal, 'the job');
+      return await raceAbort(Promise.race([job(prepared.page), watchPage(prepared.page)]), signal, 'the job');
     } catch (error) {
       // A crash surfaces first as a failed navigation or protocol error; the disconnect
       // event may lag a tick behind, so look again before deciding what to report.
@@ -96,9 +104,32 @@ export class BrowserPool {
       }
       throw error;
     } finally {
-      await context?.close().catch(() => undefined);
+      if (context) await this.#closeContext(slot, context);
       slot.active -= 1;
       if (slot.retired && slot.active === 0) this.#dispose(slot);
+    }
+  }
+
+  /**
+   * Closes a job's context, but never waits on it for long: a browser that cannot close a
+   * context in time is wedged (a page flooding it, say), and the job's limiter slot must
+   * not wait with it. Such a browser is killed and replaced.
+   */
+  async #closeContext(slot: Slot, context: BrowserContext): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      context.close().then(
+        () => 'closed' as const,
+        () => 'closed' as const,
+      ),
+      new Promise<'stuck'>((resolve) => {
+        timer = setTimeout(() => resolve('stuck'), CONTEXT_CLOSE_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'stuck' && !slot.retired) {
+      this.#options.log.warn('browser did not close a context in time; replacing it', { pid: slot.handle.pid });
+      void slot.handle.close().catch(() => undefined);
     }
   }
 
@@ -109,7 +140,7 @@ export class BrowserPool {
     const slots = [...this.#retiring, ...(this.#current ? [this.#current] : [])];
     this.#current = null;
     this.#retiring.clear();
-    await Promise.all(slots.map((slot) => slot.browser.close().catch(() => undefined)));
+    await Promise.all(slots.map((slot) => slot.handle.close().catch(() => undefined)));
   }
 
   async #acquire(signal?: AbortSignal): Promise<Slot> {
@@ -122,29 +153,34 @@ export class BrowserPool {
   }
 
   async #launch(): Promise<Slot> {
-    const browser = await this.#options.launch({});
-    const slot: Slot = { browser, jobs: 0, active: 0, retired: false, spare: null };
+    const handle = await this.#options.launch({});
+    const { browser } = handle;
+    const slot: Slot = { handle, browser, jobs: 0, active: 0, retired: false, spares: [] };
     if (this.#closed) {
-      await browser.close().catch(() => undefined);
+      await handle.close().catch(() => undefined);
       throw new UnavailableError('the service is shutting down');
     }
     browser.once('disconnected', () => this.#onDisconnected(slot));
     this.#current = slot;
     this.#refillSpare(slot);
-    this.#options.log.info('browser ready', { pid: browser.process()?.pid });
+    this.#options.log.info('browser ready', { pid: handle.pid });
     return slot;
   }
 
   #refillSpare(slot: Slot): void {
-    if (!this.#options.keepSpare || slot.spare || slot.retired || this.#closed) return;
-    slot.spare = prepare(slot.browser);
-    slot.spare.catch(() => undefined);
+    while (slot.spares.length < (this.#options.spares ?? 0) && !slot.retired && !this.#closed) {
+      const spare = prepare(slot.browser);
+      spare.catch(() => undefined);
+      slot.spares.push(spare);
+    }
   }
 
   #onDisconnected(slot: Slot): void {
     this.#retiring.delete(slot);
+    // Whatever ended the connection, the process group and profile go too.
+    void slot.handle.close().catch(() => undefined);
     if (this.#closed || slot.retired) return;
-    this.#options.log.warn('browser disconnected; relaunching', { pid: slot.browser.process()?.pid, active: slot.active });
+    this.#options.log.warn('browser disconnected; relaunching', { pid: slot.handle.pid, active: slot.active });
     this.#retire(slot, 'crash');
     // Relaunch eagerly so that /health turns ready again without waiting for a request.
     void this.#acquire().catch((error: unknown) => {
@@ -162,8 +198,8 @@ export class BrowserPool {
 
   #dispose(slot: Slot): void {
     this.#retiring.delete(slot);
-    slot.spare = null;
-    void slot.browser.close().catch(() => undefined);
+    slot.spares = [];
+    void slot.handle.close().catch(() => undefined);
   }
 }
 
@@ -175,4 +211,20 @@ async function prepare(browser: Browser): Promise<Prepared> {
     await context.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What a page may do to a job besides its own content: a JavaScript dialog would block the
+ * page until the timeout (dismissed at once instead); a popup would hide it (closed); a
+ * crashed renderer (killed, or over
+ * its heap bound) would leave the job waiting for events that never come (rejects at once).
+ */
+function watchPage(page: Page): Promise<never> {
+  page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+  // A popup takes the foreground, and a background page paints no frames: a screenshot
+  // would wait for one until the timeout. Jobs render one page; popups are closed.
+  page.on('popup', (popup) => void popup?.close().catch(() => undefined));
+  return new Promise<never>((_resolve, reject) => {
+    page.once('error', (error: Error) => reject(new UnavailableError('the page crashed (out of memory, or killed) during the job', { cause: error })));
+  });
 }

@@ -1,5 +1,6 @@
-import type { HTTPRequest, Page } from 'puppeteer-core';
-import { BadRequestError, BrowseError, NavigationError } from '../errors.js';
+import type { HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
+import { BadRequestError, BrowseError, NavigationError, SsrfBlockedError } from '../errors.js';
+import { EGRESS_HEADER } from '../ssrf/egress-proxy.js';
 import type { SsrfGuard } from '../ssrf/guard.js';
 import type { NavigationOptions } from './options.js';
 
@@ -46,9 +47,10 @@ export async function navigate(page: Page, options: NavigationOptions, context: 
       );
     });
   }
+  let response: HTTPResponse | null;
   try {
     // The job's signal bounds the whole navigation; puppeteer's own timer stays off.
-    await page.goto(options.url, { waitUntil: options.waitUntil, timeout: 0, signal });
+    response = await page.goto(options.url, { waitUntil: options.waitUntil, timeout: 0, signal });
   } catch (error) {
     if (blocked) throw blocked;
     if (signal.aborted) throw error;
@@ -57,6 +59,11 @@ export async function navigate(page: Page, options: NavigationOptions, context: 
     throw new NavigationError(`cannot load ${options.url}${netError ? `: ${netError}` : ''}`, { cause: error });
   }
   if (blocked) throw blocked;
+  // Our egress proxy's own answer (nothing listening, refused): Chromium renders it as an
+  // error page with a status, but the job did not load the page it was asked for.
+  const egress = response?.headers()[EGRESS_HEADER];
+  if (egress === 'unreachable') throw new NavigationError(`cannot load ${options.url}: the origin is unreachable`);
+  if (egress === 'blocked') throw new SsrfBlockedError(`blocked ${options.url} by the SSRF guard`);
   if (options.waitForSelector) {
     await page.waitForSelector(options.waitForSelector, { timeout: 0, signal });
   }

@@ -11,13 +11,25 @@ export const urlSchema = z
   .max(8192, 'url is longer than 8192 characters')
   .refine((value) => URL.canParse(value), { message: 'url must be an absolute URL such as https://example.com/' });
 
+/**
+ * Largest capture in device pixels (width × height × scale²): 40 Mpx is 160 MB of RGBA in
+ * the renderer, and keeps the encoded image well inside the protocol message bound. Past
+ * it, Chromium either fails (a 500 before) or the image cannot be returned.
+ */
+export const MAX_CAPTURE_PIXELS = 40_000_000;
+/** Chromium cannot capture taller than its largest texture (device pixels). */
+export const MAX_CAPTURE_HEIGHT = 16_384;
+
 export const viewportSchema = z
   .object({
     width: z.number().int().min(1).max(8192),
     height: z.number().int().min(1).max(8192),
     deviceScaleFactor: z.number().min(0.1).max(4).default(1),
   })
-  .strict();
+  .strict()
+  .refine((value) => value.width * value.height * value.deviceScaleFactor ** 2 <= MAX_CAPTURE_PIXELS, {
+    message: `the viewport is more than ${MAX_CAPTURE_PIXELS} device pixels (width × height × deviceScaleFactor²)`,
+  });
 
 const navigationShape = {
   url: urlSchema,

@@ -8,6 +8,7 @@ import { readJsonBody } from './body.js';
 import { toErrorResponse } from './http-errors.js';
 import type { Route, RouteResult, ServiceState } from './route.js';
 import { timeoutSignal } from '../abort.js';
+import { parseRequestTarget } from './request-target.js';
 
 export interface RequestHandlerDeps {
   readonly state: ServiceState;
@@ -30,7 +31,11 @@ export function pickRequestId(header: string | string[] | undefined): string {
  */
 export function createRequestHandler(deps: RequestHandlerDeps): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    void handle(deps, request, response);
+    handle(deps, request, response).catch((error: unknown) => {
+      // handle() maps every error itself; this is the net under that net.
+      deps.log.error('request handler failed', { error: error instanceof Error ? error.message : String(error) });
+      response.destroy();
+    });
   };
 }
 
@@ -39,10 +44,12 @@ async function handle(deps: RequestHandlerDeps, request: IncomingMessage, respon
   const started = performance.now();
   const requestId = pickRequestId(request.headers['x-request-id']);
   const log = deps.log.child({ requestId });
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const route = deps.routes.find((candidate) => candidate.path === path && candidate.method === request.method);
+  let path = 'malformed';
+  let route: Route | undefined;
   response.setHeader('x-request-id', requestId);
   try {
+    path = parseRequestTarget(request).path;
+    route = deps.routes.find((candidate) => candidate.path === path && candidate.method === request.method);
     if (!route) {
       const known = deps.routes.some((candidate) => candidate.path === path);
       throw known ? new BrowseError('METHOD_NOT_ALLOWED', `${request.method ?? '?'} is not allowed on ${path}`) : new BrowseError('NOT_FOUND', `no route ${path}`);

@@ -23,6 +23,10 @@ export interface ServiceState {
   readonly metrics: Metrics;
   readonly draining: () => boolean;
   readonly cdpSessions: () => number;
+  /** A slot held longer than this is leaked (no job may last that long): /health says degraded. */
+  readonly stuckAfterMs: number;
+  /** The CDP endpoint advertised by /json/version (never built from the request's Host). */
+  readonly cdpEndpoint: () => string;
 }
 
 interface RouteBase {

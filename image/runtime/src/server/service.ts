@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { BrowserPool } from '../browser/browser-pool.js';
-import { launchBrowser } from '../browser/launch.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser, spawnBrowserProcess } from '../browser/launch.js';
 import type { ServiceConfig } from '../config.js';
 import { Limiter } from '../limiter.js';
 import type { Logger } from '../log.js';
@@ -43,28 +46,40 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   const egress = await startEgressProxy(guard, log.child({ component: 'egress' }));
   reservedPorts.add(Number(new URL(egress.url).port));
   const metrics = new Metrics();
-  const launch = (signal: AbortSignal | undefined, pipe: boolean) =>
-    launchBrowser({ browser: config.browser, proxyUrl: egress.url, pipe, ...(signal ? { signal } : {}), ...(options.browserEnv ? { env: options.browserEnv } : {}) });
-  // CDP sessions need a DevTools port to relay to; it is reserved while the browser lives.
-  const launchForSession = async (signal: AbortSignal) => {
-    const browser = await launch(signal, false);
-    const port = Number(new URL(browser.wsEndpoint()).port);
-    reservedPorts.add(port);
-    browser.once('disconnected', () => reservedPorts.delete(port));
-    return browser;
+  // Every browser's profile lives in here (0700, removed at shutdown), one directory each.
+  const profileParent = await mkdtemp(join(tmpdir(), 'browse-'));
+  const onPipeFailure = (failure: string, detail: string): void => log.error('browser dropped', { failure, detail });
+  const launchOptions = {
+    browser: config.browser,
+    proxyUrl: egress.url,
+    profileParent,
+    serviceArgs: serviceChromiumArgs(config),
+    onPipeFailure,
+    ...(options.browserEnv ? { env: options.browserEnv } : {}),
   };
   const pool = new BrowserPool({
-    launch: ({ signal }) => launch(signal, true),
+    launch: ({ signal }) => launchBrowser({ ...launchOptions, ...(signal ? { signal } : {}) }),
     restartAfter: config.restartAfter,
     log: log.child({ component: 'pool' }),
     onRestart: (reason) => metrics.observeBrowserRestart(reason),
-    keepSpare: true,
+    spares: config.sparePages,
   });
   const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000 / 4));
   const limiter = new Limiter({ concurrency: config.maxConcurrency, queueSize: config.queueSize, retryAfterSeconds });
-  const cdp = new CdpProxy({ config, limiter, launch: launchForSession, log: log.child({ component: 'cdp' }) });
+  const cdp = new CdpProxy({ config, limiter, spawn: () => spawnBrowserProcess(launchOptions), log: log.child({ component: 'cdp' }) });
   let draining = false;
-  const state: ServiceState = { config, pool, limiter, metrics, draining: () => draining, cdpSessions: () => cdp.sessions };
+  let cdpEndpoint = '';
+  const state: ServiceState = {
+    config,
+    pool,
+    limiter,
+    metrics,
+    draining: () => draining,
+    cdpSessions: () => cdp.sessions,
+    // No job may hold a slot longer than its own bound (plus time to tear down).
+    stuckAfterMs: Math.max(config.timeoutMs, config.sessionTimeoutMs) + 60_000,
+    cdpEndpoint: () => cdpEndpoint,
+  };
 
   const server: Server = createServer(createRequestHandler({ state, routes: ROUTES, guard, log }));
   server.on('upgrade', (request, socket, head: Buffer) => cdp.handleUpgrade(request, socket, head, pickRequestId(request.headers['x-request-id'])));
@@ -83,6 +98,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const listenUrl = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  cdpEndpoint = `${new URL(config.publicUrl ?? listenUrl).origin.replace(/^http/, 'ws')}/devtools/browser`;
   log.info('listening', { host: config.host, port, auth: config.token !== null, maxConcurrency: config.maxConcurrency, queue: config.queueSize });
 
   let closing: Promise<void> | null = null;
@@ -102,9 +119,19 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       cdp.closeAll();
       await pool.close();
       await egress.close();
+      await rm(profileParent, { recursive: true, force: true }).catch(() => undefined);
       server.closeAllConnections();
     })();
     return closing;
   };
-  return { url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, pool, internalPorts: () => [...reservedPorts], close };
+  return { url: listenUrl, port, pool, internalPorts: () => [...reservedPorts], close };
+}
+
+/**
+ * Flags for the service's browsers only (the CLI and users' scripts keep Chromium's
+ * defaults): a V8 heap bound per renderer, so that a page allocating without end crashes
+ * its own renderer (the job gets 503) instead of the container.
+ */
+export function serviceChromiumArgs(config: Pick<ServiceConfig, 'pageHeapMiB'>): string[] {
+  return [`--js-flags=--max-old-space-size=${config.pageHeapMiB}`];
 }

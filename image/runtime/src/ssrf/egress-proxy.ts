@@ -19,6 +19,13 @@ export interface EgressProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Set on the answers the proxy makes up itself (refused, unreachable), so that the render
+ * code can tell "the origin said 502" from "there was no origin to ask" (Chromium shows
+ * both as a page). Stripped from real responses so that an origin cannot forge it.
+ */
+export const EGRESS_HEADER = 'x-browse-egress';
+
 // Hop-by-hop and proxy-only headers must not be forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -60,7 +67,7 @@ async function forwardHttp(guard: SsrfGuard, log: Logger, req: IncomingMessage, 
     ({ addresses } = await guard.checkHost(target.hostname, target.port === '' ? 80 : Number(target.port)));
   } catch (error) {
     refuse(log, target.host, error);
-    res.writeHead(403, { 'content-type': 'text/plain' }).end('blocked by the SSRF guard');
+    res.writeHead(403, { 'content-type': 'text/plain', [EGRESS_HEADER]: 'blocked' }).end('blocked by the SSRF guard');
     return;
   }
   const headers: Record<string, string | string[]> = {};
@@ -78,13 +85,13 @@ async function forwardHttp(guard: SsrfGuard, log: Logger, req: IncomingMessage, 
   upstream.on('response', (response) => {
     const out: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+      if (value !== undefined && !HOP_BY_HOP.has(name) && name !== EGRESS_HEADER) out[name] = value;
     }
     res.writeHead(response.statusCode ?? 502, response.statusMessage, out);
     response.pipe(res);
   });
   upstream.on('error', () => {
-    if (!res.headersSent) res.writeHead(502).end();
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', [EGRESS_HEADER]: 'unreachable' }).end('origin unreachable');
     else res.destroy();
   });
   req.pipe(upstream);

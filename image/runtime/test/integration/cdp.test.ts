@@ -9,7 +9,7 @@ let svc: TestService;
 beforeAll(async () => {
   pages = await startPageServer('127.0.0.1');
   internal = await startPageServer('127.0.0.2');
-  svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '2', BROWSE_QUEUE: '0' });
+  svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '2', BROWSE_QUEUE: '0', BROWSE_CDP: 'on' });
   await svc.ready();
 });
 
@@ -41,6 +41,16 @@ describe('CDP proxy with a real puppeteer-core client', () => {
     await expectBrowsesTestPage(browser, pages.origin);
   });
 
+  it('is off unless BROWSE_CDP=on', async () => {
+    const off = await startTestService({});
+    try {
+      await expect(puppeteer.connect({ browserWSEndpoint: `ws://127.0.0.1:${off.service.port}/devtools/browser?token=${TOKEN}` })).rejects.toThrow(/404/);
+      expect((await off.get('/json/version')).status).toBe(404);
+    } finally {
+      await off.service.close();
+    }
+  });
+
   it('refuses connections without the token', async () => {
     await expect(puppeteer.connect({ browserWSEndpoint: `ws://127.0.0.1:${svc.service.port}/devtools/browser` })).rejects.toThrow(/401/);
   });
@@ -58,23 +68,21 @@ describe('CDP proxy with a real puppeteer-core client', () => {
     }
   });
 
-  it("keeps pages away from the service's own endpoints even with loopback allowed", async () => {
+  it("keeps pages away from the egress proxy; a session's browser has no DevTools port", async () => {
     const browser = await puppeteer.connect({ browserWSEndpoint: endpoint() });
     try {
+      // Only the egress proxy: sessions speak CDP over a pipe, so there is no port to guard.
       const ports = svc.service.internalPorts();
-      expect(ports.length).toBe(2); // the egress proxy and this session's DevTools port
-      for (const port of ports) {
-        const response = await svc.post('/content', { url: `http://127.0.0.1:${port}/json/version` });
-        expect(response.status).toBe(403);
-        expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/the service's own endpoint/);
-      }
+      expect(ports).toHaveLength(1);
+      const response = await svc.post('/content', { url: `http://127.0.0.1:${ports[0]}/` });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/the service's own endpoint/);
       const page = await browser.newPage();
-      const viaSession = await page.goto(`http://127.0.0.1:${ports[1]}/json/version`).catch(() => null);
+      const viaSession = await page.goto(`http://127.0.0.1:${ports[0]}/`).catch(() => null);
       expect(viaSession === null || viaSession.status() === 403).toBe(true);
     } finally {
       await browser.disconnect();
     }
-    await waitFor(() => svc.service.internalPorts().length === 1, 'session port released');
   });
 
   it('counts sessions against the limiter (429 when full)', async () => {

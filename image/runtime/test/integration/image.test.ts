@@ -19,7 +19,7 @@ async function docker(...args: string[]): Promise<string> {
 // The container shares the host's network so that it reaches the page server on
 // 127.0.0.1 and the service listens on 127.0.0.1 only; nothing leaves loopback.
 async function startContainer(port: number, env: Record<string, string>): Promise<string> {
-  const envArgs = Object.entries({ BROWSE_HOST: '127.0.0.1', BROWSE_PORT: String(port), BROWSE_TOKEN: TOKEN, BROWSE_ALLOW: '127.0.0.1', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const envArgs = Object.entries({ BROWSE_HOST: '127.0.0.1', BROWSE_PORT: String(port), BROWSE_TOKEN: TOKEN, BROWSE_ALLOW: '127.0.0.1', BROWSE_CDP: 'on', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   // No command: the image's default CMD must be the service.
   return docker('run', '-d', '--network', 'host', ...envArgs, image as string);
 }

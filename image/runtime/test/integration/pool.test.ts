@@ -21,6 +21,11 @@ async function health(s: TestService): Promise<{ running: number; queued: number
   return (await (await s.get('/health', null)).json()) as { running: number; queued: number };
 }
 
+async function browserPid(s: TestService): Promise<number | undefined> {
+  await s.service.pool.browser();
+  return s.service.pool.pid;
+}
+
 describe('pool and limits (host Chromium)', () => {
   it('queues up to the limit and answers 429 with Retry-After beyond', async () => {
     svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '1', BROWSE_QUEUE: '1', BROWSE_TIMEOUT_MS: '20000' });
@@ -43,7 +48,7 @@ describe('pool and limits (host Chromium)', () => {
     svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '1', BROWSE_QUEUE: '4', BROWSE_TIMEOUT_MS: '30000' });
     await svc.ready();
     const s = svc;
-    const pid = (await s.service.pool.browser()).process()?.pid;
+    const pid = await browserPid(s);
     expect(pid).toBeGreaterThan(0);
     const running = s.post('/content', { url: `${pages.origin}/hang` });
     await waitFor(async () => (await health(s)).running === 1 && pages.hits('/hang') > 0, 'job running');
@@ -54,7 +59,7 @@ describe('pool and limits (host Chromium)', () => {
     expect(crashed.status).toBe(503);
     for (const response of await Promise.all(queued)) expect(response.status).toBe(200);
     await s.ready();
-    const newPid = (await s.service.pool.browser()).process()?.pid;
+    const newPid = await browserPid(s);
     expect(newPid).not.toBe(pid);
     expect(await (await s.get('/metrics')).text()).toContain('browse_browser_restarts_total{reason="crash"} 1');
   });
@@ -63,10 +68,10 @@ describe('pool and limits (host Chromium)', () => {
     svc = await startTestService({ BROWSE_MAX_CONCURRENCY: '2', BROWSE_RESTART_AFTER: '2' });
     await svc.ready();
     const s = svc;
-    const firstPid = (await s.service.pool.browser()).process()?.pid;
+    const firstPid = await browserPid(s);
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => s.post('/content', { url: `${pages.origin}/page.html` })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await (await s.get('/metrics')).text()).toMatch(/browse_browser_restarts_total\{reason="jobs"\} [2-9]/);
-    expect((await s.service.pool.browser()).process()?.pid).not.toBe(firstPid);
+    expect(await browserPid(s)).not.toBe(firstPid);
   });
 });

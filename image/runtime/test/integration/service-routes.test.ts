@@ -7,7 +7,7 @@ let svc: TestService;
 
 beforeAll(async () => {
   pages = await startPageServer();
-  svc = await startTestService({ BROWSE_TIMEOUT_MS: '20000' });
+  svc = await startTestService({ BROWSE_TIMEOUT_MS: '20000', BROWSE_CDP: 'on' });
   await svc.ready();
 });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { QueueFullError, TimeoutError, UnavailableError } from '../../src/errors.js';
+import type { IncomingMessage } from 'node:http';
 import { Limiter } from '../../src/limiter.js';
+import { silentLogger } from '../../src/log.js';
+import type { ServiceState } from '../../src/server/route.js';
+import { healthRoute } from '../../src/server/routes/health.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;
@@ -75,5 +79,34 @@ describe('Limiter', () => {
     gate.resolve();
     await Promise.all([first, second, drained]);
     expect(finished).toEqual(['first', 'second', 'drained']);
+  });
+});
+
+describe('Limiter held slots and /health', () => {
+  it('reports how long the oldest running job has held its slot, and forgets it when released', async () => {
+    const limiter = new Limiter({ concurrency: 2, queueSize: 0, retryAfterSeconds: 1 });
+    expect(limiter.oldestHeldMs()).toBe(0);
+    const gate = deferred();
+    const job = limiter.run(() => gate.promise, never);
+    await new Promise((resolve) => setImmediate(resolve)); // admission settles a tick later
+    expect(limiter.oldestHeldMs(Date.now() + 5000)).toBeGreaterThanOrEqual(5000);
+    gate.resolve();
+    await job;
+    expect(limiter.oldestHeldMs(Date.now() + 5000)).toBe(0);
+  });
+
+  it('/health says degraded (503) while a slot is held past any job bound', async () => {
+    const limiter = new Limiter({ concurrency: 1, queueSize: 0, retryAfterSeconds: 1 });
+    const state = { limiter, pool: { ready: true }, draining: () => false, stuckAfterMs: 20 } as unknown as ServiceState;
+    const gate = deferred();
+    const job = limiter.run(() => gate.promise, never);
+    expect((await healthRoute.handle(state, {} as IncomingMessage, silentLogger)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stuck = await healthRoute.handle(state, {} as IncomingMessage, silentLogger);
+    expect(stuck.status).toBe(503);
+    expect(JSON.parse(String(stuck.body))).toMatchObject({ status: 'degraded', running: 1 });
+    gate.resolve();
+    await job;
+    expect((await healthRoute.handle(state, {} as IncomingMessage, silentLogger)).status).toBe(200);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { describeIssues, pdfSchema, screenshotSchema } from '../../src/render/options.js';
-import { refuseCommand } from '../../src/server/cdp-proxy.js';
 
 function problems(schema: typeof screenshotSchema | typeof pdfSchema, body: unknown): string {
   const parsed = schema.safeParse(body);
@@ -22,17 +21,5 @@ describe('render option schemas', () => {
     expect(problems(screenshotSchema, { url: 'https://a.example/', waitUntil: 'later' })).toMatch(/^waitUntil: /);
     expect(problems(pdfSchema, { url: 'https://a.example/', margin: { top: '1 furlong' } })).toMatch(/^margin\.top: margins are CSS lengths/);
     expect(problems(pdfSchema, { url: 'https://a.example/', format: 'B5' })).toMatch(/^format: /);
-  });
-});
-
-describe('refuseCommand (CDP filter)', () => {
-  it('refuses per-context proxies and local URLs, relays the rest', () => {
-    expect(JSON.parse(refuseCommand(JSON.stringify({ id: 3, method: 'Target.createBrowserContext', params: { proxyServer: 'http://evil' } })) ?? '{}')).toMatchObject({ id: 3, error: { code: -32000 } });
-    expect(refuseCommand(JSON.stringify({ id: 4, method: 'Page.navigate', sessionId: 'S', params: { url: 'file:///etc/passwd' } }))).toContain('"sessionId":"S"');
-    expect(refuseCommand(JSON.stringify({ id: 5, method: 'Target.createTarget', params: { url: 'chrome://settings' } }))).not.toBeNull();
-    expect(refuseCommand(JSON.stringify({ id: 6, method: 'Target.createTarget', params: { url: 'about:blank' } }))).toBeNull();
-    expect(refuseCommand(JSON.stringify({ id: 7, method: 'Page.navigate', params: { url: 'https://a.example/' } }))).toBeNull();
-    expect(refuseCommand(JSON.stringify({ id: 8, method: 'Target.createBrowserContext', params: { disposeOnDetach: true } }))).toBeNull();
-    expect(refuseCommand('not json')).toBeNull();
   });
 });
