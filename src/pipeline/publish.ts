@@ -76,20 +76,31 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   emit({ type: 'phase', subject: 'index', phase: 'publish', detail: `${plan.target}@${index.digest}` });
   const moved = await moveTags(options, ordered.map((a) => ({ tag: tagOf(a.plan.target), digest: a.tested.digest })), index.digest);
 
-  const runTagsLeft: string[] = [];
-  for (const a of ordered) {
-    const runTag = tagOf(a.plan.runTarget);
-    const deleted = registry.deleteTag ? await registry.deleteTag(repository, runTag, { signal: timeoutSignal(15_000) }).catch(() => false) : false;
-    if (!deleted) runTagsLeft.push(a.plan.runTarget);
-  }
+  const runTagsLeft = await dropRunTags(registry, repository, ordered.map((a) => a.plan.runTarget));
   return { index, movedTags: moved, runTagsLeft };
+}
+
+/**
+ * Deletes run tags where the registry can delete a tag alone (never by digest, which would
+ * take a published image along); returns the ones left for a lifecycle rule to expire.
+ * Best effort, with its own time limit: it runs after a publish and after a failed run.
+ */
+export async function dropRunTags(registry: RegistryServices, repository: string, references: readonly string[]): Promise<string[]> {
+  const signal = timeoutSignal(15_000);
+  const left: string[] = [];
+  for (const reference of references) {
+    const deleted = registry.deleteTag ? await registry.deleteTag(repository, tagOf(reference), { signal }).catch(() => false) : false;
+    if (!deleted) left.push(reference);
+  }
+  return left;
 }
 
 function tagOf(reference: string): string {
   return reference.slice(reference.lastIndexOf(':') + 1);
 }
 
-async function currentDigest(registry: RegistryServices, reference: string, signal: AbortSignal): Promise<string | undefined> {
+/** What `reference` points at now; undefined when it does not exist. */
+export async function currentDigest(registry: RegistryServices, reference: string, signal: AbortSignal): Promise<string | undefined> {
   try {
     return (await registry.resolveDigest(reference, { signal })).digest;
   } catch (error) {

@@ -1,5 +1,5 @@
 import { createIndex } from '../registry-verbs/create-index.js';
-import { resolveImageSize } from '../registry-verbs/resolve-digest.js';
+import { resolveDigest, resolveImageSize } from '../registry-verbs/resolve-digest.js';
 import { readConfigPlatform } from '../registry-verbs/resolve-source.js';
 import { verifyImage } from '../registry-verbs/verify-image.js';
 import { BadInputError, wrapError } from '../errors.js';
@@ -12,7 +12,6 @@ import { RegistrySession } from '../registry/session.js';
 import { tagManifest } from '../registry-verbs/tag-manifest.js';
 import { deleteManifest } from '../registry-verbs/delete-manifest.js';
 import { UnsupportedOperationError } from '../registry/errors.js';
-import { NotFoundError } from '../registry/errors.js';
 import type { RegistryServices } from './services.js';
 
 export interface RegistryServicesOptions {
@@ -39,11 +38,9 @@ export function createRegistryServices(options: RegistryServicesOptions): Regist
     return ref;
   };
   return {
-    async resolveDigest(reference, o = {}) {
-      const ref = local(reference);
-      const info = await client.headManifest(ref.repository, manifestReference(ref), o);
-      if (!info) throw new NotFoundError(`manifest ${reference} not found`);
-      return info;
+    resolveDigest(reference, o = {}) {
+      local(reference);
+      return resolveDigest(reference, { ...access, ...(o.signal ? { signal: o.signal } : {}) });
     },
     async readImage(reference, o = {}) {
       const ref = local(reference);

@@ -6,7 +6,7 @@ import { timeoutSignal } from '../timeout-signal.js';
 import type { ArchPlan, PipelinePlan } from './plan.js';
 import type { ReleaseSigner } from './release-signing.js';
 import type { ProductInputsResolver } from './product-build.js';
-import { publish, type BeforeTagsMove } from './publish.js';
+import { currentDigest, dropRunTags, publish, type BeforeTagsMove } from './publish.js';
 import { errorSummary, type ArchReport, type PipelineReport } from './report.js';
 import { runArch, type ArchBackend, type TestedImage } from './run-arch.js';
 import type { RegistryServices, SmokeTester } from './services.js';
@@ -37,9 +37,8 @@ export interface RunPipelineOptions {
 
 async function previousDigestOf(plan: PipelinePlan, registry: RegistryServices, signal: AbortSignal): Promise<string | undefined> {
   try {
-    return (await registry.resolveDigest(plan.target, { signal })).digest;
+    return await currentDigest(registry, plan.target, signal);
   } catch (error) {
-    if (error instanceof MultiarchError && error.code === 'NOT_FOUND') return undefined;
     throw wrapError(`reading the current ${plan.target}`, error);
   }
 }
@@ -90,7 +89,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     report.error = errorSummary(cause);
     report.status = report.error.code === 'CANCELLED' ? 'cancelled' : 'failed';
     for (const a of reports) if (a.status !== 'published') a.logFile = plan.arches.find((p) => p.arch === a.arch)?.logFile;
-    if (registry) report.runTagsLeft = await dropRunTags(registry, plan, reports);
+    // a run that did not publish leaves nothing behind where the registry can delete a tag alone
+    const pushed = reports.filter((a) => a.digest && a.runTarget).map((a) => a.runTarget as string);
+    if (registry && pushed.length > 0) report.runTagsLeft = await dropRunTags(registry, `${plan.registry}/${plan.repository}`, pushed);
     return report;
   };
 
@@ -173,18 +174,4 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     emit({ type: 'phase', subject: 'index', phase: 'failed', detail: errorSummary(error).message });
     return finish(error);
   }
-}
-
-/** A run that did not publish leaves nothing behind where the registry can delete a tag alone. */
-async function dropRunTags(registry: RegistryServices, plan: PipelinePlan, reports: readonly ArchReport[]): Promise<string[] | undefined> {
-  const pushed = reports.filter((a) => a.digest && a.runTarget).map((a) => a.runTarget as string);
-  if (pushed.length === 0) return undefined;
-  const left: string[] = [];
-  const signal = timeoutSignal(15_000);
-  for (const reference of pushed) {
-    const tag = reference.slice(reference.lastIndexOf(':') + 1);
-    const deleted = registry.deleteTag ? await registry.deleteTag(`${plan.registry}/${plan.repository}`, tag, { signal }).catch(() => false) : false;
-    if (!deleted) left.push(reference);
-  }
-  return left;
 }
