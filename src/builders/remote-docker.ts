@@ -1,5 +1,4 @@
 import { DockerCli } from '../docker/docker-cli.js';
-import { HostSetupError } from '../errors.js';
 import type { Builder } from './builder.js';
 import { createLocalDockerBuilder } from './local-docker.js';
 
@@ -23,8 +22,6 @@ export async function createRemoteDockerBuilder(options: RemoteDockerOptions): P
     ...(options.host ? { host: options.host } : {}),
     ...(options.context ? { context: options.context } : {}),
   });
-  if (!(await docker.ping(options.signal))) {
-    throw new HostSetupError(`Docker engine ${docker.describe()} is not reachable: check the host/context and that dockerd runs there`);
-  }
+  await docker.assertReachable(options.signal);
   return { builder: createLocalDockerBuilder({ docker }), docker };
 }

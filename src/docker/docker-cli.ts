@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { CancelledError, MultiarchError } from '../errors.js';
+import { CancelledError, HostSetupError, MultiarchError } from '../errors.js';
 import { lastLine } from '../format.js';
 
 /** How to reach a Docker engine: the local socket by default, or `DOCKER_HOST`/a context. */
@@ -121,5 +121,12 @@ export class DockerCli {
   async ping(signal?: AbortSignal): Promise<boolean> {
     const result = await this.run(['version', '--format', '{{.Server.Version}}'], { reject: false, ...(signal ? { signal } : {}) });
     return result.exitCode === 0 && result.stdout.trim() !== '';
+  }
+
+  /** Throws HostSetupError (exit 7) when the engine does not answer: a host problem, not a failed step. */
+  async assertReachable(signal?: AbortSignal): Promise<void> {
+    if (!(await this.ping(signal))) {
+      throw new HostSetupError(`cannot reach the Docker engine (${this.describe()}): start dockerd ("multiarch doctor --fix"), or point DOCKER_HOST, --docker-host or the builder spec at a running engine`);
+    }
   }
 }

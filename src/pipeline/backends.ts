@@ -6,7 +6,6 @@ import { createLocalDockerBuilder } from '../builders/local-docker.js';
 import { createRemoteDockerBuilder } from '../builders/remote-docker.js';
 import type { PipelineConfig } from '../config/schema.js';
 import { DockerCli } from '../docker/docker-cli.js';
-import { HostSetupError } from '../errors.js';
 import type { ProgressEvent } from '../progress/events.js';
 import type { PipelinePlan } from './plan.js';
 import type { ArchBackend } from './run-arch.js';
@@ -51,9 +50,7 @@ export async function createBackends(options: CreateBackendsOptions): Promise<{ 
       // before anything else runs (a base bootstrap takes minutes): an engine that is not
       // there is a host problem, not a failed build or smoke test
       if (!pingedLocal.has(docker)) {
-        if (!(await docker.ping(options.signal))) {
-          throw new HostSetupError(`cannot reach the Docker engine (${docker.describe()}, as the docker CLI's DOCKER_HOST or context selects it): start dockerd ("multiarch doctor --fix") or point DOCKER_HOST at a running engine`);
-        }
+        await docker.assertReachable(options.signal);
         pingedLocal.add(docker);
       }
       backends[arch.arch] = { builder: createLocalDockerBuilder({ docker }), docker };

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseArch } from '../../arch.js';
-import { HostSetupError, SmokeTestFailedError } from '../../errors.js';
+import { SmokeTestFailedError } from '../../errors.js';
 import { formatDuration, formatTable } from '../../format.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { cliSignal } from '../cancellation.js';
@@ -18,9 +18,7 @@ export function register(program: Command): void {
       // loaded on use: the PNG/PDF decoders are not needed by the other verbs
       const { runSmokeTest } = await import('../../smoke/run-smoke-test.js');
       // an engine that is not there is a host problem (exit 7), not a failed smoke test
-      if (!(await host.docker.ping(cliSignal()))) {
-        throw new HostSetupError(`cannot reach the Docker engine (${host.docker.describe()}): start dockerd ("multiarch doctor --fix") or fix --docker-host / DOCKER_HOST`);
-      }
+      await host.docker.assertReachable(cliSignal());
       const result = await runSmokeTest({ docker: host.docker, image, arch, signal: cliSignal(), timeoutMs: Number(raw['timeout'] ?? 300) * 1000 });
       if (raw['json']) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
