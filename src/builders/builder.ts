@@ -27,6 +27,8 @@ export interface BuildResult {
   readonly tag: string;
   /** Local image ID (config digest), when the image exists on the engine that built it. */
   readonly imageId?: string;
+  /** Uncompressed size on that engine, as the builder's own inspect found it. */
+  readonly sizeBytes?: number;
   /** The builder's own id of this build (CodeBuild `project:uuid`), for provenance. */
   readonly buildId?: string;
   /** Set by builders that push themselves (CodeBuild): where the image went, by digest. */

@@ -63,7 +63,7 @@ export function createLocalDockerBuilder(options: LocalDockerBuilderOptions): Bu
       if (image.architecture !== request.arch) {
         throw new BuildFailedError(`${request.tag} was built for ${image.architecture}, not ${request.arch}: check the BASE_IMAGE build argument`);
       }
-      return { arch: request.arch, tag: request.tag, imageId: image.id, durationMs: Date.now() - started };
+      return { arch: request.arch, tag: request.tag, imageId: image.id, sizeBytes: image.size, durationMs: Date.now() - started };
     },
   };
 }

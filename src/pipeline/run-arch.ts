@@ -1,4 +1,3 @@
-import { inspectLocalImage } from '../docker/image-inspect.js';
 import { pushImage } from '../docker/push-image.js';
 import { withPushCredentials } from '../docker/push-config.js';
 import type { CredentialResolver } from '../registry/auth/credentials.js';
@@ -118,7 +117,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
 
   if (plan.stopAfter === 'build') {
     if (built.imageId) report.imageId = built.imageId;
-    if (docker && built.imageId) report.uncompressedBytes = (await inspectLocalImage(docker, built.imageId, signal))?.size;
+    if (built.sizeBytes !== undefined) report.uncompressedBytes = built.sizeBytes;
     return undefined;
   }
   const registry = options.registry;
@@ -138,8 +137,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
   const imageId = built.imageId;
   if (!imageId) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} reported no image ID`);
   report.imageId = imageId;
-  const info = await inspectLocalImage(docker, imageId, signal);
-  if (info) report.uncompressedBytes = info.size;
+  if (built.sizeBytes !== undefined) report.uncompressedBytes = built.sizeBytes;
 
   if (plan.smokeTest.skip || !options.smokeTester) {
     emit({ type: 'status', subject, detail: 'smoke test skipped' });
