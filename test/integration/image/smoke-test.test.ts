@@ -41,7 +41,11 @@ describe.each(ARCHES.filter((arch) => images[arch]))('smoke test on %s', (arch) 
   });
 });
 
-describe.runIf(images.amd64)('smoke test gate', () => {
+describe('smoke test gate', () => {
+  // a missing image is a failed precondition, never a silent skip
+  beforeAll(() => {
+    if (!images.amd64) throw new Error('the integration global setup built no amd64 test image (MULTIARCH_TEST_IMAGES excludes it): run with both arches');
+  });
   const broken = `multiarch-test-image:broken-fonts-${process.pid}`;
   // A FROM line needs a reference BuildKit resolves locally: newer engines read a bare
   // image ID as a Docker Hub name. A tag of our own, so no other run can move it.

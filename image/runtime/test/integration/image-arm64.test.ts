@@ -13,7 +13,11 @@ const image = inject('images').arm64;
  * the launcher hook must add --no-zygote by itself, and the service must come up and
  * render. (Native Graviton runs get the full suite in the CodeBuild path.)
  */
-describe.skipIf(image === undefined)('browse serve in the arm64 image (QEMU)', () => {
+describe('browse serve in the arm64 image (QEMU)', () => {
+  // a missing image is a failed precondition, never a silent skip
+  beforeAll(() => {
+    if (!image) throw new Error('the integration global setup built no arm64 test image (MULTIARCH_TEST_IMAGES excludes it): run with both arches');
+  });
   let pages: PageServer;
   let container = '';
   let base = '';
