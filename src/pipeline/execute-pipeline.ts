@@ -11,7 +11,7 @@ import { readGitSource } from '../attest/git-source.js';
 import { errorSummary, type PipelineReport } from './report.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { createBackends } from './backends.js';
-import { planPipeline, type PipelinePlan } from './plan.js';
+import { planPipeline, type ArchPlan, type PipelinePlan } from './plan.js';
 import { productInputs } from './product-build.js';
 import { BadInputError } from '../errors.js';
 import { checkPlanInputs } from './check-inputs.js';
@@ -83,6 +83,9 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     const publishing = plan.stopAfter === 'publish';
     // the commit the images are labelled with and the provenance names: read once
     const source = await readGitSource(plan.contextDir, options.signal);
+    if (publishing && options.signing && !config.accountId && plan.arches.some((a) => a.builder.type === 'codebuild')) {
+      throw new BadInputError('signing CodeBuild builds needs --account-id: their provenance names the CodeBuild project by ARN');
+    }
     if (publishing && options.signing && !source.commit) {
       throw new BadInputError(`signing needs the build context in a git checkout: the provenance must name a commit, and ${plan.contextDir} is in none`);
     }
@@ -136,7 +139,8 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
       ...(smokeTester ? { smokeTester } : {}),
       ...(signer ? { signer, beforeTagsMove: signer.beforeTagsMove } : options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
       ...(!plan.product && source.commit ? { labels: { 'org.opencontainers.image.revision': source.commit } } : {}),
-      codebuildProjectArn: (arch) => `arn:aws:codebuild:${config.region}:${config.accountId ?? '000000000000'}:project/${arch.project ?? ''}`,
+      // the provenance names the real project ARN: without the account id there is none to name
+      ...(config.accountId ? { codebuildProjectArn: (arch: ArchPlan) => `arn:aws:codebuild:${config.region}:${config.accountId ?? ''}:project/${arch.project ?? ''}` } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       emit,
     });
