@@ -134,7 +134,9 @@ describe('multiarch pipeline on CodeBuild (real SDK clients, local CodeBuild)', 
   });
 
   it('a TIMED_OUT build is a timeout and leaves the tag untouched', async () => {
-    codebuild.inject({ kind: 'time-out', project: 'pipeline-test-arm64', afterMs: 1_000 });
+    // the arm64 build sleeps, so the time-out lands mid-build however fast the engine is
+    await writeFile(join(sourceDir, 'slow'), 'arm64');
+    codebuild.inject({ kind: 'time-out', project: 'pipeline-test-arm64', afterMs: 3_000 });
     const report = await run();
     expect(report.error?.code).toBe('TIMEOUT');
     expect(report.error?.message).toMatch(/timed out/);
