@@ -28,7 +28,7 @@ export function resolveHostOptions(raw: Record<string, unknown>, env: Readonly<R
   const host = (raw['dockerHost'] as string | undefined) ?? env['DOCKER_HOST'];
   const context = raw['dockerContext'] as string | undefined;
   return Object.freeze({
-    stateDir: resolve((raw['stateDir'] as string | undefined) ?? env['MULTIARCH_STATE_DIR'] ?? runContext().stateDir),
+    stateDir: (raw['stateDir'] as string | undefined) ? resolve(raw['stateDir'] as string) : runContext().stateDir,
     registryPort,
     docker: new DockerCli({ ...(host ? { host } : {}), ...(context ? { context } : {}), ...(env['MULTIARCH_DOCKER_BIN'] ? { bin: env['MULTIARCH_DOCKER_BIN'] } : {}) }),
   });

@@ -4,8 +4,7 @@ import { exitCodeFor } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
 import { installCancellation } from './cancellation.js';
 import { resetRunContext, runContext } from './run-context.js';
-
-export const VERSION = '0.1.0';
+import { packageVersion } from '../package-version.js';
 
 /**
  * Builds the `multiarch` program; separate from running it so tests can drive it. Given
@@ -15,7 +14,7 @@ export async function createProgram(argv?: readonly string[]): Promise<Command> 
   const { Command } = await import('commander');
   const program = new Command('multiarch')
     .description('Build, smoke-test and publish multi-arch headless Chromium + puppeteer-core images')
-    .version(VERSION)
+    .version(packageVersion())
     .showHelpAfterError(false)
     .exitOverride();
   await registerCommands(program, argv);
@@ -26,7 +25,7 @@ export async function createProgram(argv?: readonly string[]): Promise<Command> 
 export async function main(argv: readonly string[]): Promise<number> {
   // `--version` alone needs no parser and no verb: answered before loading either.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   // one snapshot of the environment per invocation, shared by every verb

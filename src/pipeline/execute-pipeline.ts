@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { parseBaseChoice } from '../base/resolve-base.js';
 import type { PipelineConfig } from '../config/schema.js';
 import { DockerCli } from '../docker/docker-cli.js';
-import { readFile } from 'node:fs/promises';
-import { projectRoot } from '../project-paths.js';
+import { packageVersion } from '../package-version.js';
 import { createReleaseSigner, type SigningSettings } from './release-signing.js';
 import { readGitSource } from '../attest/git-source.js';
 import { errorSummary, type PipelineReport } from './report.js';
@@ -117,7 +116,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
           settings: options.signing,
           credentials,
           localDocker: options.localDocker ?? new DockerCli(),
-          tool: { name: 'puppeteer-multiarch', version: await packageVersion() },
+          tool: { name: 'puppeteer-multiarch', version: packageVersion() },
         })
       : undefined;
     const smokeTester = plan.smokeTest.skip ? undefined : plan.smokeTest.command ? commandSmokeTester(plan.smokeTest.command) : productSmokeTester;
@@ -161,7 +160,3 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
   }
 }
 
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(projectRoot(), 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
-}
