@@ -11,3 +11,28 @@ export const BATCH_READ_ACTIONS = ['codebuild:BatchGetBuilds', 'codebuild:BatchG
 export function batchReadStatement(projectArn: string): iam.PolicyStatement {
   return new iam.PolicyStatement({ sid: 'ReadOwnBatch', actions: [...BATCH_READ_ACTIONS], resources: [projectArn] });
 }
+
+/**
+ * What the manifest project needs to run a whole release itself (MANIFEST_SOURCES=builds,
+ * the scheduled rebuild): start, watch, stop and read the logs of the per-arch builds. The
+ * signing role drives the unprivileged builds, never the other way round: no arch build
+ * can start a build that signs.
+ */
+export const ARCH_BUILD_DRIVE_ACTIONS = ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'] as const;
+
+export function driveArchBuildsStatements(archProjects: readonly { readonly projectArn: string; readonly logGroupArn: string }[]): iam.PolicyStatement[] {
+  const projects = archProjects.map((p) => p.projectArn);
+  return [
+    new iam.PolicyStatement({ sid: 'DriveArchBuilds', actions: [...ARCH_BUILD_DRIVE_ACTIONS], resources: projects }),
+    // An inline buildspec would let the caller run anything under the arch role; the
+    // project's own buildspec.yml (from the source) is the only one it may start.
+    new iam.PolicyStatement({
+      sid: 'NoBuildspecOverride',
+      effect: iam.Effect.DENY,
+      actions: ['codebuild:StartBuild'],
+      resources: projects,
+      conditions: { Null: { 'codebuild:source.buildspec': 'false' } },
+    }),
+    new iam.PolicyStatement({ sid: 'ReadArchBuildLogs', actions: ['logs:GetLogEvents'], resources: archProjects.map((p) => p.logGroupArn) }),
+  ];
+}

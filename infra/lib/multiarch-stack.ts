@@ -9,7 +9,7 @@ import { ImageBuildProject } from './build-project.js';
 import { BuildSource } from './build-source.js';
 import { archBuildVariables, batchVariables, BUILD_ARCHES, manifestVariables } from './build-variables.js';
 import type { VariableContext } from './build-variables.js';
-import { batchReadStatement } from './codebuild-access.js';
+import { batchReadStatement, driveArchBuildsStatements } from './codebuild-access.js';
 import { ecrBatchStatement, ecrIndexStatement, ecrLoginStatement, ecrPushStatement } from './ecr-access.js';
 import { ImageRepository } from './image-repository.js';
 import { RebuildSchedule } from './rebuild-schedule.js';
@@ -42,7 +42,8 @@ export const MANIFEST_ENVIRONMENT = Object.freeze({
 
 export const TIMEOUTS = Object.freeze({
   archBuild: Duration.minutes(60),
-  manifest: Duration.minutes(15),
+  // In release mode (MANIFEST_SOURCES=builds, the schedule) it waits for both arch builds.
+  manifest: Duration.minutes(90),
   batch: Duration.minutes(90),
 });
 
@@ -126,14 +127,30 @@ export class MultiarchStack extends Stack {
       buildSpecFile: BUILDSPEC_FILES.manifest,
       // The key ARN is the only signing setting: buildspec-manifest.yml signs when it is set.
       variables: { ...manifestVariables(ctx), SIGNING_KEY_ARN: this.signingKey.key.keyArn },
-      // The only role with kms:Sign on the release key.
-      statements: [ecrLoginStatement(), ecrIndexStatement(repository), this.signingKey.signStatement(), ...source.statements],
+      // The only role with kms:Sign on the release key; in release mode it starts the arch
+      // builds itself (the signer drives the builds, no build can make it sign).
+      statements: [
+        ecrLoginStatement(),
+        ecrIndexStatement(repository),
+        this.signingKey.signStatement(),
+        ...driveArchBuildsStatements(BUILD_ARCHES.map((arch) => ({ projectArn: archProjects[arch].project.projectArn, logGroupArn: archProjects[arch].logGroup.logGroupArn }))),
+        ...source.statements,
+      ],
       timeout: TIMEOUTS.manifest,
     });
     new CfnOutput(this, OUTPUT_IDS.manifestProject, { value: manifestProjectName(config.repositoryName), description: 'CodeBuild project that publishes the index' });
 
-    // The schedule runs the batch graph, so it brings the batch project along.
-    if (config.batch || config.schedule) {
+    if (config.schedule) {
+      this.rebuildSchedule = new RebuildSchedule(this, 'Rebuild', {
+        projectName: manifestProjectName(config.repositoryName),
+        projectArn: this.manifestProject.project.projectArn,
+        expression: config.schedule,
+      });
+      new CfnOutput(this, OUTPUT_IDS.schedule, { value: this.rebuildSchedule.schedule.scheduleName, description: `EventBridge schedule of the security rebuild (${config.schedule})` });
+    }
+
+    // The batch graph publishes unsigned: its builds share one role, which must not sign.
+    if (config.batch) {
       const name = batchProjectName(config.repositoryName);
       // Built from the name, not read from the project: the project depends on its role's
       // policy, so the policy cannot refer to the project's own attributes.
@@ -153,11 +170,7 @@ export class MultiarchStack extends Stack {
         batchTimeout: TIMEOUTS.batch,
         buildTimeout: TIMEOUTS.archBuild,
       });
-      new CfnOutput(this, OUTPUT_IDS.batchProject, { value: name, description: 'CodeBuild batch project (StartBuildBatch)' });
-      if (config.schedule) {
-        this.rebuildSchedule = new RebuildSchedule(this, 'Rebuild', { projectName: name, projectArn, expression: config.schedule });
-        new CfnOutput(this, OUTPUT_IDS.schedule, { value: this.rebuildSchedule.schedule.scheduleName, description: `EventBridge schedule of the security rebuild (${config.schedule})` });
-      }
+      new CfnOutput(this, OUTPUT_IDS.batchProject, { value: name, description: 'CodeBuild batch project (StartBuildBatch); publishes unsigned' });
     }
 
     new CfnOutput(this, OUTPUT_IDS.signingKey, { value: this.signingKey.key.keyArn, description: 'KMS key that signs releases: cosign verify --key awskms:///<arn>' });

@@ -34,7 +34,8 @@ export interface StackConfig {
   /** Pins `baseImage` to this digest when set (`BASE_DIGEST`). */
   readonly baseDigest: string | undefined;
   /**
-   * EventBridge Scheduler expression of the scheduled security rebuild (the batch graph),
+   * EventBridge Scheduler expression of the scheduled security rebuild (a signed release by
+   * the manifest project, MANIFEST_SOURCES=builds),
    * or undefined when switched off (`-c schedule=off`).
    */
   readonly schedule: string | undefined;

@@ -8,6 +8,7 @@ interface Statement {
   readonly Action: string | string[];
   readonly Resource: CfnJson;
   readonly Sid?: string;
+  readonly Condition?: CfnJson;
 }
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -57,9 +58,11 @@ describe.each([
     }
   });
 
-  it('allows only, names every action in full, and attaches no managed policy', () => {
+  it('allows only (but for one deny), names every action in full, and attaches no managed policy', () => {
     for (const { statement } of statements) {
-      expect(statement.Effect).toBe('Allow');
+      // the one deny: the manifest role may not start an arch build with an inline buildspec
+      if (statement.Sid === 'NoBuildspecOverride') expect(statement).toMatchObject({ Effect: 'Deny', Action: 'codebuild:StartBuild', Condition: { Null: { 'codebuild:source.buildspec': 'false' } } });
+      else expect(statement.Effect).toBe('Allow');
       for (const action of asList(statement.Action)) expect(action).not.toContain('*');
       expect(statement).not.toHaveProperty('NotAction');
       expect(statement).not.toHaveProperty('NotResource');
@@ -73,12 +76,19 @@ describe.each([
     for (const { statement } of ecr) expect(statement.Resource).toEqual(repoArn(template));
   });
 
-  it('lets each project write logs only to its own log group', () => {
+  it('lets each project write logs only to its own log group; the manifest project reads the arch builds\' logs', () => {
+    const groupOf = (name: string): string => (projectNamed(template, name).props as CfnJson).LogsConfig.CloudWatchLogs.GroupName.Ref as string;
     for (const [, project] of Object.entries(resourcesOfType(template, 'AWS::CodeBuild::Project'))) {
       const name = project.Properties!.Name as string;
-      const groupId = (project.Properties as CfnJson).LogsConfig.CloudWatchLogs.GroupName.Ref as string;
       const logs = projectStatements(template, name).filter((s) => asList(s.Action).some((a) => a.startsWith('logs:')));
-      expect(logs).toEqual([{ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [groupId, 'Arn'] } }]);
+      const write = { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [groupOf(name), 'Arn'] } };
+      if (name !== 'multi-arch-test-manifest') expect(logs).toEqual([write]);
+      else {
+        expect(logs).toEqual([
+          write,
+          { Sid: 'ReadArchBuildLogs', Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: ['multi-arch-test-amd64', 'multi-arch-test-arm64'].map((n) => ({ 'Fn::GetAtt': [groupOf(n), 'Arn'] })) },
+        ]);
+      }
     }
   });
 });
@@ -127,7 +137,7 @@ describe('CodeBuild reads (the batch manifest build reads its siblings\' exporte
   const { template } = synthStack({ batch: 'true' });
   const codebuildActions = (name: string): Statement[] => projectStatements(template, name).filter((s) => asList(s.Action).some((a) => a.startsWith('codebuild:')));
 
-  it('only the batch project may read builds, and only its own project\'s', () => {
+  it('the batch project may read builds of its own project only; the arch projects none', () => {
     expect(codebuildActions('multi-arch-test-pipeline')).toEqual([
       {
         Sid: 'ReadOwnBatch',
@@ -136,7 +146,19 @@ describe('CodeBuild reads (the batch manifest build reads its siblings\' exporte
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codebuild:us-east-1:123456789012:project/multi-arch-test-pipeline']] },
       },
     ]);
-    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-manifest']) expect(codebuildActions(name)).toEqual([]);
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64']) expect(codebuildActions(name)).toEqual([]);
+  });
+
+  it('the manifest project (the signer) drives the arch builds, never with an inline buildspec, and nothing else', () => {
+    const archArns = ['multi-arch-test-amd64', 'multi-arch-test-arm64'].map((n) => ({ 'Fn::GetAtt': [projectNamed(template, n).id, 'Arn'] }));
+    expect(codebuildActions('multi-arch-test-manifest')).toEqual([
+      { Sid: 'DriveArchBuilds', Effect: 'Allow', Action: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'], Resource: archArns },
+      { Sid: 'NoBuildspecOverride', Effect: 'Deny', Action: 'codebuild:StartBuild', Resource: archArns, Condition: { Null: { 'codebuild:source.buildspec': 'false' } } },
+    ]);
+    // and the arch roles cannot start anything, so no build can make the signer run
+    for (const name of ['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-pipeline']) {
+      expect(projectStatements(template, name).flatMap((s) => asList(s.Action))).not.toContain('codebuild:StartBuild');
+    }
   });
 });
 

@@ -152,7 +152,8 @@ describe('CodeBuild projects', () => {
       PrivilegedMode: true,
     });
     expect(props.Source.BuildSpec).toBe('buildspec-manifest.yml');
-    expect(props.TimeoutInMinutes).toBe(15);
+    // release mode waits for both arch builds (60 min each, in parallel)
+    expect(props.TimeoutInMinutes).toBe(90);
   });
 
   it('take the source from the configured GitHub repository and branch, without a webhook', () => {
@@ -270,27 +271,25 @@ describe('configuration through context', () => {
 });
 
 describe('scheduled security rebuild', () => {
-  it('is on by default: weekly, StartBuildBatch of the batch project, which it brings along', () => {
+  it('is on by default: weekly, StartBuild of the manifest project in release mode (signed), no batch project', () => {
     const { template } = synthStack();
-    projectNamed(template, batchProjectName(DEFAULT_REPOSITORY_NAME));
+    expect(Object.values(resourcesOfType(template, 'AWS::CodeBuild::Project')).map((r) => r.Properties?.Name).sort()).toEqual(['multi-arch-test-amd64', 'multi-arch-test-arm64', 'multi-arch-test-manifest']);
     const schedules = Object.values(resourcesOfType(template, 'AWS::Scheduler::Schedule'));
     expect(schedules).toHaveLength(1);
     const props = schedules[0]!.Properties;
     expect(props.ScheduleExpression).toBe('rate(7 days)');
     expect(props.State).toBe('ENABLED');
-    expect(props.Target.Arn).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:codebuild:startBuildBatch']] });
-    expect(JSON.parse(props.Target.Input)).toEqual({ ProjectName: 'multi-arch-test-pipeline' });
+    expect(props.Target.Arn).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:codebuild:startBuild']] });
+    expect(JSON.parse(props.Target.Input)).toEqual({ ProjectName: 'multi-arch-test-manifest', EnvironmentVariablesOverride: [{ Name: 'MANIFEST_SOURCES', Value: 'builds', Type: 'PLAINTEXT' }] });
     expect(props.Target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
-    // Its role may start batches of that project and nothing else.
+    // Its role may start builds of that project and nothing else.
     const roleId = props.Target.RoleArn['Fn::GetAtt'][0] as string;
     const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((p) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId));
     expect(policies.flatMap((p) => p.Properties!.PolicyDocument.Statement)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'codebuild:StartBuildBatch',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codebuild:us-east-1:123456789012:project/multi-arch-test-pipeline']] },
-      },
+      { Effect: 'Allow', Action: 'codebuild:StartBuild', Resource: { 'Fn::GetAtt': [projectNamed(template, 'multi-arch-test-manifest').id, 'Arn'] } },
     ]);
+    // the project it starts is the one that holds the signing key
+    expect(variablesOf(projectNamed(template, 'multi-arch-test-manifest').props).SIGNING_KEY_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SigningKey/), 'Arn'] });
   });
 
   it('takes a custom expression', () => {
@@ -298,7 +297,7 @@ describe('scheduled security rebuild', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 4 ? * SUN *)' });
   });
 
-  it('is gone, with the batch project, when switched off', () => {
+  it('is gone when switched off', () => {
     const { template } = synthStack({ schedule: 'off' });
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     template.resourceCountIs('AWS::CodeBuild::Project', 3);

@@ -31,6 +31,11 @@ export interface BuildResult {
   readonly sizeBytes?: number;
   /** The builder's own id of this build (CodeBuild `project:uuid`), for provenance. */
   readonly buildId?: string;
+  /**
+   * The source the builder fetched for itself (CodeBuild's resolved source version), when
+   * that is not the local checkout: the commit this image was actually built from.
+   */
+  readonly source?: { readonly commit: string; readonly repository?: string };
   /** Set by builders that push themselves (CodeBuild): where the image went, by digest. */
   readonly pushed?: { readonly reference: string; readonly digest: string };
   readonly durationMs: number;

@@ -48,6 +48,18 @@ function exported(build: Build, name: string): string | undefined {
   return build.exportedEnvironmentVariables?.find((v) => v.name === name)?.value || undefined;
 }
 
+/**
+ * The commit CodeBuild resolved the build's source to, and the repository when it is a
+ * public https location. Only a full commit SHA counts: a branch name or an S3 object
+ * version says nothing about what was built.
+ */
+function builtSource(build: Build): BuildResult['source'] {
+  const commit = build.resolvedSourceVersion;
+  if (!commit || !/^[0-9a-f]{40}$/.test(commit) || /^0+$/.test(commit)) return undefined;
+  const location = build.source?.location;
+  return { commit, ...(location && /^https:\/\/[^@\s]+$/.test(location) ? { repository: location } : {}) };
+}
+
 function failureDetail(build: Build): string {
   const phase = build.phases?.find((p) => p.phaseStatus && p.phaseStatus !== 'SUCCEEDED');
   const context = phase?.contexts?.map((c) => c.message).filter(Boolean).join('; ');
@@ -175,10 +187,12 @@ function finished(project: string, build: Build, request: BuildRequest, started:
         throw new BuildFailedError(`${id} reported SUCCEEDED but exported no valid IMAGE_DIGEST (got ${digest ?? 'none'}): not trusting it (log: ${request.logFile})`);
       }
       const imageId = exported(build, 'IMAGE_ID');
+      const source = builtSource(build);
       return {
         arch: request.arch,
         tag: request.tag,
         ...(build.id ? { buildId: build.id } : {}),
+        ...(source ? { source } : {}),
         // the image the buildspec smoke-tested, when it says: the pushed config must be it
         ...(imageId && /^sha256:[a-f0-9]{64}$/.test(imageId) ? { imageId } : {}),
         pushed: { reference: exported(build, 'IMAGE_URI') ?? request.tag, digest },

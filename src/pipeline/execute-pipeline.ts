@@ -85,7 +85,8 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
     if (publishing && options.signing && !config.accountId && plan.arches.some((a) => a.builder.type === 'codebuild')) {
       throw new BadInputError('signing CodeBuild builds needs --account-id: their provenance names the CodeBuild project by ARN');
     }
-    if (publishing && options.signing && !source.commit) {
+    // CodeBuild builds name the commit they resolved themselves; Docker builds build the checkout
+    if (publishing && options.signing && !source.commit && plan.arches.some((a) => a.builder.type !== 'codebuild')) {
       throw new BadInputError(`signing needs the build context in a git checkout: the provenance must name a commit, and ${plan.contextDir} is in none`);
     }
     if (!publishing && plan.arches.some((a) => a.builder.type === 'codebuild')) {
@@ -112,7 +113,6 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
       ? createReleaseSigner({
           plan,
           projectDir: options.projectDir,
-          source,
           settings: options.signing,
           credentials,
           localDocker: options.localDocker ?? new DockerCli(),
@@ -137,6 +137,7 @@ export async function executePipeline(config: PipelineConfig, options: ExecutePi
       ...(registry ? { registry, credentials } : {}),
       ...(smokeTester ? { smokeTester } : {}),
       ...(signer ? { signer, beforeTagsMove: signer.beforeTagsMove } : options.beforeTagsMove ? { beforeTagsMove: options.beforeTagsMove } : {}),
+      source,
       ...(!plan.product && source.commit ? { labels: { 'org.opencontainers.image.revision': source.commit } } : {}),
       // the provenance names the real project ARN: without the account id there is none to name
       ...(config.accountId ? { codebuildProjectArn: (arch: ArchPlan) => `arn:aws:codebuild:${config.region}:${config.accountId ?? ''}:project/${arch.project ?? ''}` } : {}),

@@ -27,6 +27,8 @@ export interface BuildRecord {
   readonly image: string;
   readonly digest: string;
   readonly builder: ProvenanceBuilder;
+  /** What the image was built from: the local checkout, or the source CodeBuild resolved. */
+  readonly source: GitSource;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly startedOn: Date;
   readonly finishedOn: Date;
@@ -47,8 +49,6 @@ export interface ReleaseSigner {
 export function createReleaseSigner(options: {
   readonly plan: PipelinePlan;
   readonly projectDir: string;
-  /** Where the build's source came from (git of the build context), read once at the start. */
-  readonly source: GitSource;
   readonly settings: SigningSettings;
   readonly credentials: CredentialResolver;
   /** The engine that reads CodeBuild images for their SBOM. */
@@ -74,7 +74,7 @@ export function createReleaseSigner(options: {
         platform,
         provenance: {
           platform: formatPlatform(platform),
-          source: options.source,
+          source: record.source,
           builder: record.builder,
           dockerfile: await dockerfile,
           buildArgs: { ...record.buildArgs },

@@ -19,6 +19,8 @@ export interface ArchReport {
   digest?: string;
   /** Config digest of the image that was smoke-tested (the local image ID). */
   imageId?: string;
+  /** The commit the image was built from, when known (CodeBuild's resolved source version, else the local checkout). */
+  commit?: string;
   /** Package counts of the SBOM attested to this arch, when the run signs. */
   sbom?: { debian: number; npm: number };
   /** What the smoke test did: `in-build` when the builder (CodeBuild) ran it before pushing. */

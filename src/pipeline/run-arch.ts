@@ -4,7 +4,8 @@ import type { CredentialResolver } from '../registry/auth/credentials.js';
 import type { BuildRecord, ReleaseSigner } from './release-signing.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import type { Builder } from '../builders/builder.js';
-import { MultiarchError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
+import { MultiarchError, SigningError, SmokeTestFailedError, throwIfAborted } from '../errors.js';
+import type { GitSource } from '../attest/git-source.js';
 import { formatPlatform, platformsEqual } from '../oci/platform.js';
 import { archPlatform } from '../arch.js';
 import type { ProgressEvent } from '../progress/events.js';
@@ -36,6 +37,11 @@ export interface RunArchOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** CodeBuild project ARNs by arch, for provenance. */
   readonly codebuildProjectArn?: (arch: ArchPlan) => string;
+  /**
+   * The local checkout of the build context (git), read once per run: what a Docker build
+   * was built from. A builder that fetches its own source (CodeBuild) reports its own.
+   */
+  readonly source?: GitSource;
   readonly smokeTester?: SmokeTester;
   readonly signal: AbortSignal;
   readonly emit: (event: ProgressEvent) => void;
@@ -54,6 +60,10 @@ export interface TestedImage {
   readonly imageId?: string;
   /** SBOM and provenance to attest, when the run signs. */
   readonly release?: Awaited<ReturnType<ReleaseSigner['prepare']>>;
+  /** The commit the image was built from, when known (the publish step refuses a mix). */
+  readonly commit?: string;
+  /** Who says so: the local checkout or the CodeBuild build. */
+  readonly commitFrom?: string;
 }
 
 /**
@@ -100,16 +110,23 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     `building ${docker ? arch.localTag : arch.runTarget} with ${backend.builder.name}`,
   );
   const buildFinished = new Date();
+  // what this image was built from: CodeBuild's own checkout, else the local one
+  const source: GitSource = built.source ? { ...built.source } : (options.source ?? {});
+  const commitFrom = built.source ? `CodeBuild ${built.buildId ?? ''}`.trim() : 'the local checkout';
+  if (source.commit) report.commit = source.commit;
   const attest = async (digest: string, image: string): Promise<TestedImage['release']> => {
     const signer = options.signer;
     if (!signer) return undefined;
+    if (!source.commit) {
+      throw new SigningError(`${subject}: ${backend.builder.name} reported no commit it built from, so its provenance could not name one; nothing is signed or published`);
+    }
     const builder: BuildRecord['builder'] = !docker
       ? { kind: 'codebuild', projectArn: options.codebuildProjectArn?.(arch) ?? '', buildId: built.buildId ?? '' }
       : arch.builder.type === 'local'
         ? { kind: 'local-docker' }
         : { kind: 'remote-docker', host: docker.describe() };
     const release = await timed('attest', plan.timeouts.push, (s) =>
-      signer.prepare({ arch, ...(docker ? { docker } : {}), image, digest, builder, buildArgs, startedOn: buildStarted, finishedOn: buildFinished }, s),
+      signer.prepare({ arch, ...(docker ? { docker } : {}), image, digest, builder, source, buildArgs, startedOn: buildStarted, finishedOn: buildFinished }, s),
     );
     report.sbom = { debian: release.summary.debian, npm: release.summary.npm };
     return release;
@@ -130,7 +147,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, built.imageId, s));
     await recordSize(options, registry);
     const release = await attest(pushed.digest, `${plan.registry}/${plan.repository}@${pushed.digest}`);
-    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}), ...(release ? { release } : {}) };
+    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}), ...(release ? { release } : {}), ...(source.commit ? { commit: source.commit, commitFrom } : {}) };
   }
 
   if (!docker) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} neither pushed nor left an image on an engine`);
@@ -165,7 +182,7 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
     await recordSize(options, registry);
     const release = await attest(pushed.digest, imageId);
-    return { digest: pushed.digest, imageId, ...(release ? { release } : {}) };
+    return { digest: pushed.digest, imageId, ...(release ? { release } : {}), ...(source.commit ? { commit: source.commit, commitFrom } : {}) };
   } finally {
     // the run tag's local name goes once the image is pushed and read; the image keeps its ID
     await docker.run(['image', 'rm', '--no-prune', arch.runTarget], { reject: false });

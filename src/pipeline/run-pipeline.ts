@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Arch } from '../arch.js';
-import { CancelledError, MultiarchError, TimeoutError, wrapError } from '../errors.js';
+import { BuildFailedError, CancelledError, MultiarchError, TimeoutError, wrapError } from '../errors.js';
+import type { GitSource } from '../attest/git-source.js';
 import type { ProgressEvent } from '../progress/events.js';
 import { timeoutSignal } from '../timeout-signal.js';
 import type { ArchPlan, PipelinePlan } from './plan.js';
@@ -29,6 +30,8 @@ export interface RunPipelineOptions {
   /** Prepares each arch's SBOM and provenance once it is pushed (a signing run). */
   readonly signer?: ReleaseSigner;
   readonly codebuildProjectArn?: (arch: ArchPlan) => string;
+  /** The build context's git checkout, read once: what Docker builds are built from. */
+  readonly source?: GitSource;
   readonly labels?: Readonly<Record<string, string>>;
   /** Ctrl-C / SIGTERM. */
   readonly signal?: AbortSignal;
@@ -41,6 +44,18 @@ async function previousDigestOf(plan: PipelinePlan, registry: RegistryServices, 
   } catch (error) {
     throw wrapError(`reading the current ${plan.target}`, error);
   }
+}
+
+/**
+ * One release, one commit: arches built from different commits (a CodeBuild project's
+ * default branch moved on, a local checkout ahead of the remote) would make an index that
+ * no single source produced.
+ */
+function mixedCommits(tested: ReadonlyMap<Arch, TestedImage>): BuildFailedError | undefined {
+  const known = [...tested].filter(([, image]) => image.commit);
+  if (new Set(known.map(([, image]) => image.commit)).size <= 1) return undefined;
+  const list = known.map(([arch, image]) => `${arch} ${image.commit ?? ''} (${image.commitFrom ?? '?'})`).join(', ');
+  return new BuildFailedError(`the arches were built from different commits: ${list}; pin one with --source-version <commit>. Nothing was published`);
 }
 
 /** The failure to report: the first real one, not the cancellations it caused. */
@@ -119,6 +134,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         ...(options.signer ? { signer: options.signer } : {}),
         ...(options.labels ? { labels: options.labels } : {}),
         ...(options.codebuildProjectArn ? { codebuildProjectArn: options.codebuildProjectArn } : {}),
+        ...(options.source ? { source: options.source } : {}),
         ...(options.productInputs ? { productInputs: options.productInputs } : {}),
         ...(options.smokeTester ? { smokeTester: options.smokeTester } : {}),
       });
@@ -153,6 +169,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     return finish(rootCause(failures));
   }
   if (plan.stopAfter === 'build' || !registry) return finish();
+  const mixed = mixedCommits(tested);
+  if (mixed) {
+    emit({ type: 'phase', subject: 'index', phase: 'skipped', detail: `${plan.target} not moved` });
+    return finish(mixed);
+  }
 
   const indexStarted = Date.now();
   try {

@@ -7,37 +7,8 @@ import { executePipeline } from '../../../src/pipeline/execute-pipeline.js';
 import type { ProgressEvent } from '../../../src/progress/events.js';
 import { startLocalCodeBuild, type LocalCodeBuild } from '../../support/aws-local/codebuild-server.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
-import { currentDigest, removeImages, TINY_DOCKERFILE, tinyConfig } from './fixtures.js';
+import { currentDigest, removeImages, TINY_BUILDSPEC, TINY_DOCKERFILE, tinyConfig } from './fixtures.js';
 
-/**
- * A buildspec with the real one's contract (the original variables in, IMAGE_DIGEST and
- * IMAGE_URI exported, smoke test before push) that builds the tiny test image. Files in
- * the source steer it: `slow` (arch to sleep in), `no-digest` (export nothing).
- */
-const BUILDSPEC = `version: 0.2
-env:
-  shell: bash
-  exported-variables:
-    - IMAGE_DIGEST
-    - IMAGE_URI
-phases:
-  pre_build:
-    commands:
-      - 'case "$IMAGE_ARCH" in amd64) export PLATFORM=linux/amd64 ;; arm64v8) export PLATFORM=linux/arm64 ;; *) echo "bad IMAGE_ARCH $IMAGE_ARCH"; exit 1 ;; esac'
-      - export IMAGE_URI="$REGISTRY/$IMAGE_REPO_NAME:$IMAGE_TAG"
-      - export LOCAL_TAG="cb-$IMAGE_REPO_NAME:$IMAGE_TAG-$CODEBUILD_BUILD_NUMBER"
-  build:
-    commands:
-      - echo "building $IMAGE_URI for $PLATFORM"
-      - DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --platform "$PLATFORM" --build-arg NONCE="$(date +%s%N)" --build-arg SLOW="$(cat slow 2>/dev/null || true)" --build-arg SLEEP=120 -t "$LOCAL_TAG" .
-      - /usr/bin/docker run --rm --platform "$PLATFORM" --network none "$LOCAL_TAG" sh -c 'grep -q "^$(dpkg --print-architecture) " /arch'
-  post_build:
-    commands:
-      - 'if [ "\${CODEBUILD_BUILD_SUCCEEDING:-0}" != 1 ]; then echo "not pushing"; exit 1; fi'
-      - /usr/bin/docker tag "$LOCAL_TAG" "$IMAGE_URI"
-      - set -o pipefail; /usr/bin/docker push "$IMAGE_URI" | tee /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log
-      - 'if [ ! -e no-digest ]; then export IMAGE_DIGEST="$(sed -n "s/.*digest: \\(sha256:[0-9a-f]\\{64\\}\\).*/\\1/p" /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log | tail -n 1)"; fi'
-`;
 
 let registry: TestRegistry;
 let codebuild: LocalCodeBuild;
@@ -71,7 +42,7 @@ beforeAll(async () => {
   sourceDir = await mkdtemp(join(tmpdir(), 'multiarch-cb-source-'));
   logDir = await mkdtemp(join(tmpdir(), 'multiarch-cb-logs-'));
   await writeFile(join(sourceDir, 'Dockerfile'), TINY_DOCKERFILE);
-  await writeFile(join(sourceDir, 'buildspec.yml'), BUILDSPEC);
+  await writeFile(join(sourceDir, 'buildspec.yml'), TINY_BUILDSPEC);
   codebuild = await startLocalCodeBuild({
     projects: {
       'pipeline-test-amd64': { buildspec: 'buildspec.yml', environmentVariables: { AWS_DEFAULT_REGION: 'us-east-1' } },

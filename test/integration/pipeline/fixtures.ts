@@ -24,6 +24,37 @@ RUN if [ "$BREAK" = "$TARGETARCH" ]; then echo "broken $NONCE" > /arch; else ech
  && if [ "$SLOW" = "$TARGETARCH" ]; then sleep "$SLEEP"; fi
 `;
 
+/**
+ * A buildspec with the real one's contract (the original variables in, IMAGE_DIGEST and
+ * IMAGE_URI exported, smoke test before push) that builds the tiny test image. Files in
+ * the source steer it: `slow` (arch to sleep in), `no-digest` (export nothing). Images are
+ * labelled with the commit CodeBuild resolved, as the real buildspec labels them.
+ */
+export const TINY_BUILDSPEC = `version: 0.2
+env:
+  shell: bash
+  exported-variables:
+    - IMAGE_DIGEST
+    - IMAGE_URI
+phases:
+  pre_build:
+    commands:
+      - 'case "$IMAGE_ARCH" in amd64) export PLATFORM=linux/amd64 ;; arm64v8) export PLATFORM=linux/arm64 ;; *) echo "bad IMAGE_ARCH $IMAGE_ARCH"; exit 1 ;; esac'
+      - export IMAGE_URI="$REGISTRY/$IMAGE_REPO_NAME:$IMAGE_TAG"
+      - export LOCAL_TAG="cb-$IMAGE_REPO_NAME:$IMAGE_TAG-$CODEBUILD_BUILD_NUMBER"
+  build:
+    commands:
+      - echo "building $IMAGE_URI for $PLATFORM"
+      - DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --platform "$PLATFORM" --build-arg NONCE="$(date +%s%N)" --build-arg SLOW="$(cat slow 2>/dev/null || true)" --build-arg SLEEP=120 --label org.opencontainers.image.revision="$CODEBUILD_RESOLVED_SOURCE_VERSION" -t "$LOCAL_TAG" .
+      - /usr/bin/docker run --rm --platform "$PLATFORM" --network none "$LOCAL_TAG" sh -c 'grep -q "^$(dpkg --print-architecture) " /arch'
+  post_build:
+    commands:
+      - 'if [ "\${CODEBUILD_BUILD_SUCCEEDING:-0}" != 1 ]; then echo "not pushing"; exit 1; fi'
+      - /usr/bin/docker tag "$LOCAL_TAG" "$IMAGE_URI"
+      - set -o pipefail; /usr/bin/docker push "$IMAGE_URI" | tee /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log
+      - 'if [ ! -e no-digest ]; then export IMAGE_DIGEST="$(sed -n "s/.*digest: \\(sha256:[0-9a-f]\\{64\\}\\).*/\\1/p" /tmp/push-$CODEBUILD_BUILD_NUMBER-$IMAGE_ARCH.log | tail -n 1)"; fi'
+`;
+
 export async function tinyContext(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'multiarch-pipeline-ctx-'));
   await writeFile(join(dir, 'Dockerfile'), TINY_DOCKERFILE);

@@ -18,6 +18,9 @@ const MANIFEST_OPTIONAL = [
   'IMAGE_TAG',
   'MANIFEST_TAG',
   'MANIFEST_SOURCES',
+  // release mode against the local emulators (CODEBUILD_ENDPOINT_URL's siblings)
+  'LOGS_ENDPOINT_URL',
+  'KMS_ENDPOINT',
   'IMAGE_DIGEST_AMD64',
   'IMAGE_DIGEST_ARM64',
   'BATCH_BUILD_AMD64',
@@ -202,7 +205,7 @@ describe('buildspec-manifest.yml', () => {
     await expect(evaluate(manifest, base, [])).rejects.toThrow(/IMAGE_DIGEST_AMD64 is '', expected the sha256 digest .* refusing to build from tags \(set MANIFEST_SOURCES=tags to opt in\)/);
     await expect(evaluate(manifest, { ...base, IMAGE_DIGEST_AMD64: DIGEST.amd64 }, [])).rejects.toThrow(/IMAGE_DIGEST_ARM64 is ''/);
     await expect(evaluate(manifest, { ...base, IMAGE_DIGEST_AMD64: 'latest-amd64', IMAGE_DIGEST_ARM64: DIGEST.arm64 }, [])).rejects.toThrow(/IMAGE_DIGEST_AMD64 is 'latest-amd64'/);
-    await expect(evaluate(manifest, { ...base, MANIFEST_SOURCES: 'guess' }, [])).rejects.toThrow(/MANIFEST_SOURCES=guess is not digests or tags/);
+    await expect(evaluate(manifest, { ...base, MANIFEST_SOURCES: 'guess' }, [])).rejects.toThrow(/MANIFEST_SOURCES=guess is not digests, tags or builds/);
   });
 
   it('tag mode is an explicit opt-in: per-arch tags from IMAGE_TAG (default MANIFEST_TAG), never mixed with digests', async () => {
@@ -215,6 +218,21 @@ describe('buildspec-manifest.yml', () => {
     });
     expect((await evaluate(manifest, { ...tags, IMAGE_TAG: perArchTag('rc1', 'amd64') }, ['SOURCE_ARM64']))['SOURCE_ARM64']).toBe(`${repo}:${perArchTag('rc1', 'arm64')}`);
     await expect(evaluate(manifest, { ...tags, IMAGE_DIGEST_AMD64: DIGEST.amd64 }, [])).rejects.toThrow(/MANIFEST_SOURCES=tags but IMAGE_DIGEST_\* given/);
+  });
+
+  it('release mode (the schedule): runs the whole pipeline pinned to its own commit, signs there, moves no tag in POST_BUILD', async () => {
+    const builds = { ...base, MANIFEST_SOURCES: 'builds' };
+    await expect(evaluate(manifest, { ...builds, IMAGE_DIGEST_ARM64: DIGEST.arm64 }, [])).rejects.toThrow(/MANIFEST_SOURCES=builds but IMAGE_DIGEST_\* given/);
+    expect(await evaluate(manifest, builds, ['INDEX_URI', 'MANIFEST_SOURCES'])).toEqual({ INDEX_URI: `${repo}:latest`, MANIFEST_SOURCES: 'builds' });
+    const build = (manifest.phases.build?.commands ?? []).join('\n');
+    expect(build).toMatch(/node bin\/multiarch\.js pipeline --registry "\$REGISTRY" --repository "\$IMAGE_REPO_NAME" --tag "\$MANIFEST_TAG"/);
+    expect(build).toMatch(/--builder codebuild "\$\{pin\[@\]\}"/);
+    expect(build).toMatch(/pin=\(--source-version "\$CODEBUILD_RESOLVED_SOURCE_VERSION"\)/);
+    expect(build).toContain('${SIGNING_KEY_ARN:+--sign-kms "$SIGNING_KEY_ARN"}');
+    // every digest/tag-mode step (index create, verify, cosign, the ECR retag) is skipped
+    for (const command of [...(manifest.phases.build?.commands ?? []), ...(manifest.phases.post_build?.commands ?? [])]) {
+      if (/index create|multiarch\.js verify|cosign sign|put-image|batch-delete-image/.test(command)) expect(command).toMatch(/MANIFEST_SOURCES" (!= builds|= builds \]; then\n\s+if)|\[ "\$MANIFEST_SOURCES" = builds \] \|\||if \[ "\$MANIFEST_SOURCES" = builds \]/);
+    }
   });
 });
 
