@@ -1,3 +1,5 @@
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Agent } from 'node:https';
 import { BatchGetBuildBatchesCommand, BatchGetBuildsCommand, CodeBuildClient, StartBuildBatchCommand, StartBuildCommand, type Build, type BuildBatch } from '@aws-sdk/client-codebuild';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
@@ -12,6 +14,8 @@ import { batchVariables } from '../../../infra/lib/build-variables.js';
 import { startLocalCodeBuild, type LocalCodeBuild, type LocalProject } from '../../support/aws-local/codebuild-server.js';
 import { prepareSource } from '../../support/aws-local/codebuild-source.js';
 import { startLocalEcr } from '../../support/aws-local/ecr-server.js';
+import { startLocalKms } from '../../support/aws-local/kms-server.js';
+import { runCli } from '../../support/run-cli.js';
 import { startTestRegistry, type TestRegistry } from '../../support/registry.js';
 
 /**
@@ -252,6 +256,55 @@ describe('buildspec-manifest.yml tag mode (explicit opt-in)', () => {
     // Its per-arch tags moved with it.
     expect((await registryGet(`/v2/${REPO}/manifests/${perArchTag('from-tags', 'amd64')}`)).headers.get('docker-content-digest')).toBe(await tagged('amd64'));
   }, 600_000);
+});
+
+describe('buildspec-manifest.yml release mode (MANIFEST_SOURCES=builds, what the schedule starts)', () => {
+  it('starts both arch builds itself, pinned to its commit, and publishes a release signed with the KMS key', async () => {
+    expect(haveImage(BASES.arm64), ARM64_MISSING).toBe(true);
+    const found = await execa('cosign', ['version'], { reject: false });
+    expect(found.exitCode, 'cosign is not installed: run scripts/setup-host.sh (installs cosign 2.5 from Debian trixie)').toBe(0);
+    // the build's own credentials are the only signer the key accepts
+    const kms = await startLocalKms({ signers: ['AKIDLOCALTEST'], region: REGION, accountId: ACCOUNT });
+    const docker = await mkdtemp(join(tmpdir(), 'release-docker-config-'));
+    scratch.push(docker);
+    try {
+      const sdk = new KMSClient({ region: REGION, endpoint: kms.endpoint, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'x' }, requestHandler: { httpsAgent: new Agent({ ca: kms.ca }) } });
+      const keyArn = (await sdk.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata?.Arn as string;
+      sdk.destroy();
+      const startsBefore = codebuild.calls().filter((c) => c.operation === 'StartBuild').length;
+      const build = await startAndWait(codebuild, manifestProjectName(REPO), {
+        MANIFEST_SOURCES: 'builds',
+        MANIFEST_TAG: 'signed',
+        SIGNING_KEY_ARN: keyArn,
+        // this machine's stand-ins for the AWS endpoints (cosign's Go SDK trusts the KMS CA)
+        KMS_ENDPOINT: kms.host,
+        AWS_CA_BUNDLE: kms.caFile,
+        CODEBUILD_ENDPOINT_URL: codebuild.endpoint,
+        LOGS_ENDPOINT_URL: codebuild.logsEndpoint,
+      });
+      const log = codebuild.buildLog(build.id as string).join('\n');
+      expect(build.buildStatus, log.split('\n').slice(-30).join('\n')).toBe('SUCCEEDED');
+      // It started exactly the two arch projects, each pinned to its own commit.
+      const starts = codebuild.calls().filter((c) => c.operation === 'StartBuild').slice(startsBefore + 1);
+      expect(starts.map((c) => c.input['projectName']).sort()).toEqual([buildProjectName(REPO, 'amd64'), buildProjectName(REPO, 'arm64')]);
+      for (const start of starts) expect(start.input['sourceVersion']).toBe(build.resolvedSourceVersion);
+      expect(log).toContain(`release mode: signed with ${keyArn} by multiarch pipeline before its tags moved`);
+      // The published tag is that index, and our verifier and cosign accept its signatures.
+      const digest = exported(build)['INDEX_DIGEST'] as string;
+      expect((await registryGet(`/v2/${REPO}/manifests/signed`)).headers.get('docker-content-digest')).toBe(digest);
+      await execa('/usr/bin/docker', ['login', '--username', 'AWS', '--password-stdin', registry.host], { env: { DOCKER_CONFIG: docker }, input: PASSWORD });
+      const verifierEnv = { DOCKER_CONFIG: docker, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'AKIDVERIFIER', AWS_SECRET_ACCESS_KEY: 'x', AWS_CA_BUNDLE: kms.caFile, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+      const verified = await runCli(['verify', `${registry.host}/${REPO}:signed`, '--kms', keyArn, '--kms-endpoint', kms.host, '--commit', build.resolvedSourceVersion as string, '--json'], verifierEnv);
+      expect(verified.code, verified.stderr).toBe(0);
+      const report = JSON.parse(verified.stdout) as { digest: string; signatures: { images: { provenanceCommit?: string }[] } };
+      expect(report.digest).toBe(digest);
+      expect(report.signatures.images.map((i) => i.provenanceCommit)).toEqual([build.resolvedSourceVersion, build.resolvedSourceVersion]);
+      const cosign = await execa('cosign', ['verify', '--key', `awskms://${kms.host}/${keyArn}`, '--insecure-ignore-tlog=true', `${registry.host}/${REPO}@${digest}`], { env: verifierEnv, reject: false });
+      expect(cosign.exitCode, cosign.stderr).toBe(0);
+    } finally {
+      await kms.stop();
+    }
+  }, 1_800_000);
 });
 
 describe('buildspec-batch.yml: a batch run with -c batch=true -c tag=v1', () => {
