@@ -14,6 +14,7 @@ const TAG = 'latest';
 /** What the job's variables hold at the manifest stage, for evaluating its strings. */
 const RUN_ID = 'jenkins-7-0123456789ab';
 const DIGESTS = { amd64: `sha256:${'1'.repeat(64)}`, arm64: `sha256:${'2'.repeat(64)}` };
+const BUILD_IDS = { amd64: 'multi-arch-test-amd64:0f6e1c7a-3d2b-4c1e-9a8b-7c6d5e4f3a2b', arm64: 'multi-arch-test-arm64:1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d' };
 
 /** A Groovy string value as the job would see it with default parameters. */
 function evaluate(literal: string): string {
@@ -27,6 +28,8 @@ function evaluate(literal: string): string {
       'env.RUN_ID': RUN_ID,
       'env.IMAGE_DIGEST_AMD64': DIGESTS.amd64,
       'env.IMAGE_DIGEST_ARM64': DIGESTS.arm64,
+      'env.BUILD_ID_AMD64': BUILD_IDS.amd64,
+      'env.BUILD_ID_ARM64': BUILD_IDS.arm64,
     };
     if (!(expr in known)) throw new Error(`unexpected interpolation \${${expr}}`);
     return known[expr]!;
@@ -95,11 +98,15 @@ describe('Jenkinsfile', () => {
     expect(body).toContain(`env.IMAGE_DIGEST_${arch.toUpperCase()} = exportedVariable(result, 'IMAGE_DIGEST')`);
   });
 
-  it('forwards each arch build\'s exported digest to the manifest build (digest mode, never tags)', () => {
+  it('forwards each arch build\'s exported digest and build id to the manifest build (digest mode, adopted builds, never tags)', () => {
     const call = codeBuildCall('Create Manifest');
     expect(evaluate(call.projectName!)).toBe(manifestProjectName(DEFAULT_REPOSITORY_NAME));
     const overrides = parsePluginEnvVariables(evaluate(call.envVariables!));
-    expect(overrides).toEqual({ MANIFEST_TAG: TAG, IMAGE_DIGEST_AMD64: DIGESTS.amd64, IMAGE_DIGEST_ARM64: DIGESTS.arm64, RUN_ID });
+    expect(overrides).toEqual({ MANIFEST_TAG: TAG, IMAGE_DIGEST_AMD64: DIGESTS.amd64, IMAGE_DIGEST_ARM64: DIGESTS.arm64, BUILD_ID_AMD64: BUILD_IDS.amd64, BUILD_ID_ARM64: BUILD_IDS.arm64, RUN_ID });
+    // each id is the plugin's own result of that arch's stage
+    for (const [stage, arch] of [['Build amd64', 'AMD64'], ['Build arm64', 'ARM64']] as const) {
+      expect(blockAfter(JENKINSFILE, `stage('${stage}')`)).toContain(`env.BUILD_ID_${arch} = result.getBuildId()`);
+    }
     expect(overrides).not.toHaveProperty('MANIFEST_SOURCES');
     const projectVars = variablesOf(projectNamed(synthStack().template, manifestProjectName(DEFAULT_REPOSITORY_NAME)).props);
     expect(projectVars.MANIFEST_TAG).toBe(overrides.MANIFEST_TAG);

@@ -20,6 +20,12 @@ export interface CodeBuildBuilderOptions {
   readonly accountId?: string;
   readonly region?: string;
   readonly sourceVersion?: string;
+  /**
+   * A build of `project` that someone else started (Jenkins, a batch graph): no StartBuild,
+   * it is waited for and its result taken like one of ours; never stopped, since the run
+   * did not start it.
+   */
+  readonly adoptBuild?: string;
   readonly pollIntervalMs: number;
   readonly maxPollIntervalMs: number;
   /** Longest a build may stay SUBMITTED/QUEUED/PROVISIONING before it is stopped. */
@@ -75,12 +81,22 @@ function failureDetail(build: Build): string {
  */
 export function createCodeBuildBuilder(options: CodeBuildBuilderOptions): Builder {
   return {
-    name: `codebuild (${options.project})`,
+    name: options.adoptBuild ? `codebuild (${options.adoptBuild})` : `codebuild (${options.project})`,
     async build(request: BuildRequest): Promise<BuildResult> {
       const started = Date.now();
       const signal = request.signal ?? new AbortController().signal;
       const status = (detail: string): void => options.onStatus?.(detail);
       await mkdir(dirname(request.logFile), { recursive: true });
+      if (options.adoptBuild) {
+        const id = options.adoptBuild;
+        await appendFile(request.logFile, `codebuild: adopting ${id}, started outside this run\n`);
+        status(`adopting ${id}`);
+        const build = await waitForBuild(options, id, request, signal, new Backoff(options.pollIntervalMs, options.maxPollIntervalMs), status);
+        if (build.projectName && build.projectName !== options.project) {
+          throw new BuildFailedError(`CodeBuild build ${id} belongs to ${build.projectName}, not ${options.project}, the ${request.arch} project`);
+        }
+        return finished(options.project, build, request, started);
+      }
       const { registry, repository, tag } = splitReference(request.tag);
       const env: Record<string, string> = {
         IMAGE_REPO_NAME: repository,

@@ -69,6 +69,7 @@ export async function createBackends(options: CreateBackendsOptions): Promise<{ 
         builder: createCodeBuildBuilder({
           ...aws,
           project: arch.project ?? spec.project ?? '',
+          ...(spec.build ? { adoptBuild: spec.build } : {}),
           region: config.region,
           ...(config.accountId ? { accountId: config.accountId } : {}),
           ...(config.codebuild.sourceVersion ? { sourceVersion: config.codebuild.sourceVersion } : {}),

@@ -104,7 +104,8 @@ export function planPipeline(config: PipelineConfig, options: PlanOptions): Pipe
         localTag: `${config.repository}:${localTagName(config.build.localTagTemplate, config.tag, arch)}`,
         target: `${registryRepo}:${perArchTag(config.tag, arch)}`,
         runTarget: `${registryRepo}:${runTag(options.runId, arch)}`,
-        ...(builder.type === 'codebuild' ? { project: builder.project ?? buildProjectName(config.repository, arch) } : {}),
+        // an adopted build names its project: `<project>:<uuid>`
+        ...(builder.type === 'codebuild' ? { project: builder.project ?? builder.build?.split(':')[0] ?? buildProjectName(config.repository, arch) } : {}),
         logFile: join(logDir, `${arch}.log`),
       };
     }),

@@ -76,7 +76,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   emit({ type: 'phase', subject: 'index', phase: 'publish', detail: `${plan.target}@${index.digest}` });
   const moved = await moveTags(options, ordered.map((a) => ({ tag: tagOf(a.plan.target), digest: a.tested.digest })), index.digest);
 
-  const runTagsLeft = await dropRunTags(registry, repository, ordered.map((a) => a.plan.runTarget));
+  const runTags = ordered.map((a) => a.tested.runTarget).filter((t): t is string => t !== undefined);
+  const runTagsLeft = await dropRunTags(registry, repository, runTags);
   return { index, movedTags: moved, runTagsLeft };
 }
 

@@ -60,6 +60,12 @@ export interface TestedImage {
   readonly imageId?: string;
   /** SBOM and provenance to attest, when the run signs. */
   readonly release?: Awaited<ReturnType<ReleaseSigner['prepare']>>;
+  /**
+   * The run-scoped tag it sits under, dropped once published: the plan's, or the one an
+   * adopted build's starter chose. Undefined when an adopted build pushed under a tag that
+   * is not run-scoped (`latest-amd64`): never ours to drop.
+   */
+  readonly runTarget: string | undefined;
   /** The commit the image was built from, when known (the publish step refuses a mix). */
   readonly commit?: string;
   /** Who says so: the local checkout or the CodeBuild build. */
@@ -144,10 +150,26 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
     const pushed = built.pushed;
     report.digest = pushed.digest;
     if (built.imageId) report.imageId = built.imageId;
-    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, built.imageId, s));
+    // an adopted build (Jenkins, a batch) pushed under the tag its starter chose
+    let runTarget: string | undefined = arch.runTarget;
+    if (pushed.reference !== arch.runTarget) {
+      const repository = `${plan.registry}/${plan.repository}:`;
+      if (!pushed.reference.startsWith(repository)) {
+        throw new MultiarchError('VERIFY_FAILED', `${backend.builder.name} pushed ${pushed.reference}, outside ${plan.registry}/${plan.repository}: not publishing it`);
+      }
+      runTarget = pushed.reference.slice(repository.length).startsWith('run-') ? pushed.reference : undefined;
+      report.runTarget = runTarget;
+    }
+    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.reference, pushed.digest, built.imageId, s));
     await recordSize(options, registry);
     const release = await attest(pushed.digest, `${plan.registry}/${plan.repository}@${pushed.digest}`);
-    return { digest: pushed.digest, ...(built.imageId ? { imageId: built.imageId } : {}), ...(release ? { release } : {}), ...(source.commit ? { commit: source.commit, commitFrom } : {}) };
+    return {
+      digest: pushed.digest,
+      runTarget,
+      ...(built.imageId ? { imageId: built.imageId } : {}),
+      ...(release ? { release } : {}),
+      ...(source.commit ? { commit: source.commit, commitFrom } : {}),
+    };
   }
 
   if (!docker) throw new MultiarchError('INTERNAL', `builder ${backend.builder.name} neither pushed nor left an image on an engine`);
@@ -179,10 +201,10 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
   try {
     const pushed = await timed('push', plan.timeouts.push, (s) => (credentials ? withPushCredentials(credentials, plan.registry, s, (env) => push(s, env)) : push(s)));
     report.digest = pushed.digest;
-    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, pushed.digest, imageId, s));
+    await timed('verify', plan.timeouts.push, (s) => checkPushed(options, registry, arch.runTarget, pushed.digest, imageId, s));
     await recordSize(options, registry);
     const release = await attest(pushed.digest, imageId);
-    return { digest: pushed.digest, imageId, ...(release ? { release } : {}), ...(source.commit ? { commit: source.commit, commitFrom } : {}) };
+    return { digest: pushed.digest, runTarget: arch.runTarget, imageId, ...(release ? { release } : {}), ...(source.commit ? { commit: source.commit, commitFrom } : {}) };
   } finally {
     // the run tag's local name goes once the image is pushed and read; the image keeps its ID
     await docker.run(['image', 'rm', '--no-prune', arch.runTarget], { reject: false });
@@ -193,17 +215,17 @@ export async function runArch(options: RunArchOptions): Promise<TestedImage | un
  * The run tag holds exactly the pushed manifest, for this arch's platform, and its config
  * is the image that was tested: anything else means another writer got in between.
  */
-async function checkPushed({ plan, arch }: RunArchOptions, registry: RegistryServices, digest: string, imageId: string | undefined, signal: AbortSignal): Promise<void> {
-  const found = await registry.resolveDigest(arch.runTarget, { signal });
+async function checkPushed({ plan, arch }: RunArchOptions, registry: RegistryServices, runTarget: string, digest: string, imageId: string | undefined, signal: AbortSignal): Promise<void> {
+  const found = await registry.resolveDigest(runTarget, { signal });
   if (found.digest !== digest) {
-    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} is ${found.digest} in the registry, but the push reported ${digest}`);
+    throw new MultiarchError('VERIFY_FAILED', `${runTarget} is ${found.digest} in the registry, but the push reported ${digest}`);
   }
   const image = await registry.readImage(`${plan.registry}/${plan.repository}@${digest}`, { signal });
   if (!platformsEqual(image.platform, archPlatform(arch.arch))) {
-    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} is a ${formatPlatform(image.platform)} image, not ${arch.platform}`);
+    throw new MultiarchError('VERIFY_FAILED', `${runTarget} is a ${formatPlatform(image.platform)} image, not ${arch.platform}`);
   }
   if (imageId && image.configDigest !== imageId) {
-    throw new MultiarchError('VERIFY_FAILED', `${arch.runTarget} holds image ${image.configDigest}, not ${imageId}, the one that passed the smoke test`);
+    throw new MultiarchError('VERIFY_FAILED', `${runTarget} holds image ${image.configDigest}, not ${imageId}, the one that passed the smoke test`);
   }
 }
 

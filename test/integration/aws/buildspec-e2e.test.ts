@@ -258,52 +258,85 @@ describe('buildspec-manifest.yml tag mode (explicit opt-in)', () => {
   }, 600_000);
 });
 
-describe('buildspec-manifest.yml release mode (MANIFEST_SOURCES=builds, what the schedule starts)', () => {
-  it('starts both arch builds itself, pinned to its commit, and publishes a release signed with the KMS key', async () => {
-    expect(haveImage(BASES.arm64), ARM64_MISSING).toBe(true);
+describe('buildspec-manifest.yml signing with the stack\'s KMS key (local KMS, cosign awskms://)', () => {
+  let kms: Awaited<ReturnType<typeof startLocalKms>>;
+  let keyArn: string;
+  let verifierEnv: Record<string, string>;
+
+  beforeAll(async () => {
     const found = await execa('cosign', ['version'], { reject: false });
-    expect(found.exitCode, 'cosign is not installed: run scripts/setup-host.sh (installs cosign 2.5 from Debian trixie)').toBe(0);
-    // the build's own credentials are the only signer the key accepts
-    const kms = await startLocalKms({ signers: ['AKIDLOCALTEST'], region: REGION, accountId: ACCOUNT });
+    if (found.exitCode !== 0) throw new Error('cosign is not installed: run scripts/setup-host.sh (installs cosign 2.5 from Debian trixie)');
+    // the builds' own credentials are the only signer the key accepts
+    kms = await startLocalKms({ signers: ['AKIDLOCALTEST'], region: REGION, accountId: ACCOUNT });
+    const sdk = new KMSClient({ region: REGION, endpoint: kms.endpoint, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'x' }, requestHandler: { httpsAgent: new Agent({ ca: kms.ca }) } });
+    keyArn = (await sdk.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata?.Arn as string;
+    sdk.destroy();
     const docker = await mkdtemp(join(tmpdir(), 'release-docker-config-'));
     scratch.push(docker);
-    try {
-      const sdk = new KMSClient({ region: REGION, endpoint: kms.endpoint, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'x' }, requestHandler: { httpsAgent: new Agent({ ca: kms.ca }) } });
-      const keyArn = (await sdk.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata?.Arn as string;
-      sdk.destroy();
-      const startsBefore = codebuild.calls().filter((c) => c.operation === 'StartBuild').length;
-      const build = await startAndWait(codebuild, manifestProjectName(REPO), {
-        MANIFEST_SOURCES: 'builds',
-        MANIFEST_TAG: 'signed',
-        SIGNING_KEY_ARN: keyArn,
-        // this machine's stand-ins for the AWS endpoints (cosign's Go SDK trusts the KMS CA)
-        KMS_ENDPOINT: kms.host,
-        AWS_CA_BUNDLE: kms.caFile,
-        CODEBUILD_ENDPOINT_URL: codebuild.endpoint,
-        LOGS_ENDPOINT_URL: codebuild.logsEndpoint,
-      });
-      const log = codebuild.buildLog(build.id as string).join('\n');
-      expect(build.buildStatus, log.split('\n').slice(-30).join('\n')).toBe('SUCCEEDED');
-      // It started exactly the two arch projects, each pinned to its own commit.
-      const starts = codebuild.calls().filter((c) => c.operation === 'StartBuild').slice(startsBefore + 1);
-      expect(starts.map((c) => c.input['projectName']).sort()).toEqual([buildProjectName(REPO, 'amd64'), buildProjectName(REPO, 'arm64')]);
-      for (const start of starts) expect(start.input['sourceVersion']).toBe(build.resolvedSourceVersion);
-      expect(log).toContain(`release mode: signed with ${keyArn} by multiarch pipeline before its tags moved`);
-      // The published tag is that index, and our verifier and cosign accept its signatures.
-      const digest = exported(build)['INDEX_DIGEST'] as string;
-      expect((await registryGet(`/v2/${REPO}/manifests/signed`)).headers.get('docker-content-digest')).toBe(digest);
-      await execa('/usr/bin/docker', ['login', '--username', 'AWS', '--password-stdin', registry.host], { env: { DOCKER_CONFIG: docker }, input: PASSWORD });
-      const verifierEnv = { DOCKER_CONFIG: docker, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'AKIDVERIFIER', AWS_SECRET_ACCESS_KEY: 'x', AWS_CA_BUNDLE: kms.caFile, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-      const verified = await runCli(['verify', `${registry.host}/${REPO}:signed`, '--kms', keyArn, '--kms-endpoint', kms.host, '--commit', build.resolvedSourceVersion as string, '--json'], verifierEnv);
-      expect(verified.code, verified.stderr).toBe(0);
-      const report = JSON.parse(verified.stdout) as { digest: string; signatures: { images: { provenanceCommit?: string }[] } };
-      expect(report.digest).toBe(digest);
-      expect(report.signatures.images.map((i) => i.provenanceCommit)).toEqual([build.resolvedSourceVersion, build.resolvedSourceVersion]);
-      const cosign = await execa('cosign', ['verify', '--key', `awskms://${kms.host}/${keyArn}`, '--insecure-ignore-tlog=true', `${registry.host}/${REPO}@${digest}`], { env: verifierEnv, reject: false });
-      expect(cosign.exitCode, cosign.stderr).toBe(0);
-    } finally {
-      await kms.stop();
+    await execa('/usr/bin/docker', ['login', '--username', 'AWS', '--password-stdin', registry.host], { env: { DOCKER_CONFIG: docker }, input: PASSWORD });
+    verifierEnv = { DOCKER_CONFIG: docker, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'AKIDVERIFIER', AWS_SECRET_ACCESS_KEY: 'x', AWS_CA_BUNDLE: kms.caFile, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  });
+  afterAll(async () => {
+    await kms?.stop();
+  });
+
+  /** This machine's stand-ins for the AWS endpoints (cosign's Go SDK trusts the KMS CA). */
+  const signing = (): Record<string, string> => ({
+    SIGNING_KEY_ARN: keyArn,
+    KMS_ENDPOINT: kms.host,
+    AWS_CA_BUNDLE: kms.caFile,
+    CODEBUILD_ENDPOINT_URL: codebuild.endpoint,
+    LOGS_ENDPOINT_URL: codebuild.logsEndpoint,
+  });
+
+  /** Our verifier (signatures, SBOM and provenance, and the commit) and cosign accept the tag. */
+  async function expectSignedRelease(tag: string, digest: string, commit: string): Promise<void> {
+    expect((await registryGet(`/v2/${REPO}/manifests/${tag}`)).headers.get('docker-content-digest')).toBe(digest);
+    const verified = await runCli(['verify', `${registry.host}/${REPO}:${tag}`, '--kms', keyArn, '--kms-endpoint', kms.host, '--commit', commit, '--json'], verifierEnv);
+    expect(verified.code, verified.stderr).toBe(0);
+    const report = JSON.parse(verified.stdout) as { digest: string; signatures: { images: { provenanceCommit?: string }[] } };
+    expect(report.digest).toBe(digest);
+    expect(report.signatures.images.map((i) => i.provenanceCommit)).toEqual([commit, commit]);
+    const cosign = await execa('cosign', ['verify', '--key', `awskms://${kms.host}/${keyArn}`, '--insecure-ignore-tlog=true', `${registry.host}/${REPO}@${digest}`], { env: verifierEnv, reject: false });
+    expect(cosign.exitCode, cosign.stderr).toBe(0);
+  }
+
+  it('release mode (MANIFEST_SOURCES=builds, what the schedule starts): starts both arch builds itself, pinned to its commit, and publishes them signed', async () => {
+    expect(haveImage(BASES.arm64), ARM64_MISSING).toBe(true);
+    const startsBefore = codebuild.calls().filter((c) => c.operation === 'StartBuild').length;
+    const build = await startAndWait(codebuild, manifestProjectName(REPO), { MANIFEST_SOURCES: 'builds', MANIFEST_TAG: 'signed', ...signing() });
+    const log = codebuild.buildLog(build.id as string).join('\n');
+    expect(build.buildStatus, log.split('\n').slice(-30).join('\n')).toBe('SUCCEEDED');
+    // It started exactly the two arch projects, each pinned to its own commit.
+    const starts = codebuild.calls().filter((c) => c.operation === 'StartBuild').slice(startsBefore + 1);
+    expect(starts.map((c) => c.input['projectName']).sort()).toEqual([buildProjectName(REPO, 'amd64'), buildProjectName(REPO, 'arm64')]);
+    for (const start of starts) expect(start.input['sourceVersion']).toBe(build.resolvedSourceVersion);
+    expect(log).toContain(`signed and attested with ${keyArn} by multiarch pipeline before its tags moved`);
+    await expectSignedRelease('signed', exported(build)['INDEX_DIGEST'] as string, build.resolvedSourceVersion as string);
+  }, 1_800_000);
+
+  it('digests with build ids (the Jenkinsfile): adopts the arch builds, starts none, publishes them signed; a signing run without ids is refused', async () => {
+    const amd64 = builds.amd64;
+    const arm64 = builds.arm64;
+    expect(amd64?.buildStatus, 'the amd64 test built first').toBe('SUCCEEDED');
+    expect(arm64?.buildStatus, 'the arm64 test built first').toBe('SUCCEEDED');
+    const digests = { IMAGE_DIGEST_AMD64: exported(amd64 as Build)['IMAGE_DIGEST'] as string, IMAGE_DIGEST_ARM64: exported(arm64 as Build)['IMAGE_DIGEST'] as string };
+
+    const refused = await startAndWait(codebuild, manifestProjectName(REPO), { MANIFEST_TAG: 'jenkins', ...digests, ...signing() });
+    expect(refused.buildStatus).toBe('FAILED');
+    expect(codebuild.buildLog(refused.id as string).join('\n')).toMatch(/SIGNING_KEY_ARN is set but the arch builds are unknown/);
+    expect((await registryGet(`/v2/${REPO}/manifests/jenkins`)).status).toBe(404);
+
+    const startsBefore = codebuild.calls().filter((c) => c.operation === 'StartBuild').length;
+    const build = await startAndWait(codebuild, manifestProjectName(REPO), { MANIFEST_TAG: 'jenkins', ...digests, BUILD_ID_AMD64: amd64?.id as string, BUILD_ID_ARM64: arm64?.id as string, ...signing() });
+    const log = codebuild.buildLog(build.id as string).join('\n');
+    expect(build.buildStatus, log.split('\n').slice(-30).join('\n')).toBe('SUCCEEDED');
+    expect(codebuild.calls().filter((c) => c.operation === 'StartBuild').length).toBe(startsBefore + 1); // the manifest build only
+    expect(log).toContain(`adopting arch builds ${amd64?.id ?? ''} and ${arm64?.id ?? ''}`);
+    for (const arch of ['amd64', 'arm64'] as const) {
+      expect((await registryGet(`/v2/${REPO}/manifests/${perArchTag('jenkins', arch)}`)).headers.get('docker-content-digest')).toBe(arch === 'amd64' ? digests.IMAGE_DIGEST_AMD64 : digests.IMAGE_DIGEST_ARM64);
     }
+    await expectSignedRelease('jenkins', exported(build)['INDEX_DIGEST'] as string, amd64?.resolvedSourceVersion as string);
   }, 1_800_000);
 });
 

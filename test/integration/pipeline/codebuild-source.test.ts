@@ -1,3 +1,4 @@
+import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand, type Build } from '@aws-sdk/client-codebuild';
 import { execa } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,24 @@ async function commitAll(dir: string, message: string): Promise<string> {
   await git(dir, 'commit', '-qm', message);
   return (await git(dir, 'rev-parse', 'HEAD')).stdout.trim();
 }
+
+/** What Jenkins does: start an arch build itself, under a run tag of its own, and wait. */
+async function startLikeJenkins(arch: 'amd64' | 'arm64v8', tag: string): Promise<Build> {
+  const client = new CodeBuildClient({ endpoint: codebuild.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' } });
+  try {
+    const started = await client.send(new StartBuildCommand({
+      projectName: `${REPOSITORY}-${arch === 'amd64' ? 'amd64' : 'arm64'}`,
+      environmentVariablesOverride: Object.entries({ IMAGE_TAG: tag, IMAGE_ARCH: arch, IMAGE_REPO_NAME: REPOSITORY, REGISTRY: registry.host }).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' })),
+    }));
+    const id = started.build?.id as string;
+    await codebuild.waitForBuild(id);
+    return (await client.send(new BatchGetBuildsCommand({ ids: [id] }))).builds?.[0] as Build;
+  } finally {
+    client.destroy();
+  }
+}
+
+const exportedDigest = (build: Build): string | undefined => build.exportedEnvironmentVariables?.find((v) => v.name === 'IMAGE_DIGEST')?.value;
 
 function config(context: string, overrides: Record<string, unknown>) {
   return tinyConfig(registry.host, context, join(work, 'logs'), {
@@ -103,6 +122,55 @@ describe('the commit a CodeBuild-built release names', () => {
       expect(report.error?.message).toMatch(new RegExp(`arm64 ${codebuildCommit} \\(CodeBuild ${REPOSITORY}-arm64:`));
       expect(report.error?.message).toMatch(/--source-version/);
       for (const tag of ['mixed', 'mixed-amd64', 'mixed-arm64v8']) expect(await currentDigest(`${registry.host}/${REPOSITORY}:${tag}`)).toBeUndefined();
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+  });
+
+  it('adopts arch builds someone else started (Jenkins): no StartBuild, their digests published signed, their run tags tracked', async () => {
+    // amd64 pushed under a tag that is not run-scoped: adopted, never dropped
+    const [amd64, arm64] = await Promise.all([startLikeJenkins('amd64', 'stable-amd64'), startLikeJenkins('arm64v8', 'run-jenkins-7-arm64v8')]);
+    expect([amd64.buildStatus, arm64.buildStatus]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const context = await tinyContext();
+    try {
+      const startsBefore = codebuild.calls().filter((c) => c.operation === 'StartBuild').length;
+      const report = await executePipeline(config(context, { tag: 'adopted', builders: { amd64: `codebuild-build:${amd64.id ?? ''}`, arm64: `codebuild-build:${arm64.id ?? ''}` } }), {
+        projectDir: process.cwd(),
+        productContextDir: context,
+        stateDir: join(work, 'state'),
+        signing: { key: { kind: 'file', privateKeyPath: key.privateKeyPath, password: key.password }, tlogUpload: false },
+      });
+      expect(report.error).toBeUndefined();
+      expect(report.status).toBe('published');
+      expect(codebuild.calls().filter((c) => c.operation === 'StartBuild').length).toBe(startsBefore);
+      expect(report.arches.map((a) => a.digest)).toEqual([exportedDigest(amd64), exportedDigest(arm64)]);
+      expect(report.arches.map((a) => a.runTarget)).toEqual([undefined, `${registry.host}/${REPOSITORY}:run-jenkins-7-arm64v8`]);
+      // Distribution cannot delete a tag alone: the adopted run tag is reported, not forgotten;
+      // stable-amd64 is nobody's run tag and is left alone
+      expect(report.runTagsLeft).toEqual([`${registry.host}/${REPOSITORY}:run-jenkins-7-arm64v8`]);
+      expect(await currentDigest(`${registry.host}/${REPOSITORY}:stable-amd64`)).toBe(exportedDigest(amd64));
+      const verified = await verifyRelease({ reference: `${registry.host}/${REPOSITORY}:adopted`, key: { kind: 'file', publicKeyPath: key.publicKeyPath } });
+      expect(verified.ok).toBe(true);
+      expect(verified.images.map((i) => i.provenanceCommit)).toEqual([codebuildCommit, codebuildCommit]);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an adopted build that is not the arch it is adopted for, before any tag moves', async () => {
+    const amd64 = await startLikeJenkins('amd64', 'run-jenkins-8-amd64');
+    const context = await tinyContext();
+    try {
+      // the amd64 build handed in as arm64 (a Jenkinsfile mix-up, or a hostile parameter)
+      const report = await executePipeline(config(context, { tag: 'swapped', builders: { amd64: `codebuild-build:${amd64.id ?? ''}`, arm64: `codebuild-build:${amd64.id ?? ''}` } }), {
+        projectDir: process.cwd(),
+        productContextDir: context,
+        stateDir: join(work, 'state'),
+      });
+      expect(report.status).toBe('failed');
+      expect(report.error?.code).toBe('VERIFY_FAILED');
+      expect(report.error?.message).toMatch(/is a linux\/amd64 image, not linux\/arm64/);
+      for (const tag of ['swapped', 'swapped-amd64', 'swapped-arm64v8']) expect(await currentDigest(`${registry.host}/${REPOSITORY}:${tag}`)).toBeUndefined();
     } finally {
       await rm(context, { recursive: true, force: true });
     }

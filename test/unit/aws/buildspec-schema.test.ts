@@ -23,6 +23,8 @@ const MANIFEST_OPTIONAL = [
   'KMS_ENDPOINT',
   'IMAGE_DIGEST_AMD64',
   'IMAGE_DIGEST_ARM64',
+  'BUILD_ID_AMD64',
+  'BUILD_ID_ARM64',
   'BATCH_BUILD_AMD64',
   'BATCH_BUILD_ARM64',
   'RUN_ID',
@@ -179,8 +181,10 @@ describe('buildspec-manifest.yml', () => {
     const at = (pattern: RegExp): number => commands.findIndex((c) => pattern.test(c));
     expect(at(/node bin\/multiarch\.js index create "\$REPOSITORY:\$RUN_TAG" "\$SOURCE_AMD64" "\$SOURCE_ARM64" --json/)).toBeGreaterThanOrEqual(0);
     expect(at(/node bin\/multiarch\.js verify "\$REPOSITORY@\$INDEX_DIGEST"/)).toBeGreaterThan(at(/index create/));
-    expect(at(/cosign sign --yes --tlog-upload=false --key "awskms:\/\/\/\$SIGNING_KEY_ARN" "\$ref"/)).toBeGreaterThan(at(/multiarch\.js verify/));
-    expect(at(/put-image/)).toBeGreaterThan(at(/cosign sign/));
+    // signing is multiarch pipeline's (sign + attest by digest before its tags move); no bare cosign sign
+    expect(text).not.toMatch(/cosign sign/);
+    expect(at(/multiarch\.js pipeline .*\n.*\n.*--sign-kms "\$SIGNING_KEY_ARN"/)).toBeGreaterThanOrEqual(0);
+    expect(at(/put-image/)).toBeGreaterThan(at(/multiarch\.js verify/));
     expect(at(/batch-delete-image/)).toBeGreaterThan(at(/put-image/));
     // Tags move only in POST_BUILD, which an aborted BUILD never reaches.
     expect((manifest.phases.post_build?.commands ?? []).join('\n')).toContain('put-image');
@@ -226,13 +230,28 @@ describe('buildspec-manifest.yml', () => {
     expect(await evaluate(manifest, builds, ['INDEX_URI', 'MANIFEST_SOURCES'])).toEqual({ INDEX_URI: `${repo}:latest`, MANIFEST_SOURCES: 'builds' });
     const build = (manifest.phases.build?.commands ?? []).join('\n');
     expect(build).toMatch(/node bin\/multiarch\.js pipeline --registry "\$REGISTRY" --repository "\$IMAGE_REPO_NAME" --tag "\$MANIFEST_TAG"/);
-    expect(build).toMatch(/--builder codebuild "\$\{pin\[@\]\}"/);
-    expect(build).toMatch(/pin=\(--source-version "\$CODEBUILD_RESOLVED_SOURCE_VERSION"\)/);
+    expect(build).toContain('builders=(--builder codebuild)');
+    expect(build).toContain('builders+=(--source-version "$CODEBUILD_RESOLVED_SOURCE_VERSION")');
+    expect(build).toContain('"${builders[@]}"');
     expect(build).toContain('${SIGNING_KEY_ARN:+--sign-kms "$SIGNING_KEY_ARN"}');
-    // every digest/tag-mode step (index create, verify, cosign, the ECR retag) is skipped
+    expect((await evaluate(manifest, builds, ['PUBLISH_WITH']))['PUBLISH_WITH']).toBe('pipeline');
+    // the index steps (index create, verify, the ECR retag, run-tag removal) run only for PUBLISH_WITH=index
     for (const command of [...(manifest.phases.build?.commands ?? []), ...(manifest.phases.post_build?.commands ?? [])]) {
-      if (/index create|multiarch\.js verify|cosign sign|put-image|batch-delete-image/.test(command)) expect(command).toMatch(/MANIFEST_SOURCES" (!= builds|= builds \]; then\n\s+if)|\[ "\$MANIFEST_SOURCES" = builds \] \|\||if \[ "\$MANIFEST_SOURCES" = builds \]/);
+      if (/index create|multiarch\.js verify|put-image|batch-delete-image/.test(command)) expect(command).toMatch(/if \[ "\$PUBLISH_WITH" = index \]|\[ "\$PUBLISH_WITH" != index \] \|\|/);
     }
+  });
+
+  it('with the arch build ids (the Jenkinsfile), adopts those builds through multiarch pipeline; signing without them is refused', async () => {
+    const ids = { BUILD_ID_AMD64: 'multi-arch-test-amd64:0f6e1c7a-3d2b-4c1e-9a8b-7c6d5e4f3a2b', BUILD_ID_ARM64: 'multi-arch-test-arm64:1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d' };
+    const digests = { ...base, IMAGE_DIGEST_AMD64: DIGEST.amd64, IMAGE_DIGEST_ARM64: DIGEST.arm64 };
+    expect((await evaluate(manifest, { ...digests, ...ids }, ['PUBLISH_WITH']))['PUBLISH_WITH']).toBe('pipeline');
+    expect((await evaluate(manifest, digests, ['PUBLISH_WITH']))['PUBLISH_WITH']).toBe('index');
+    await expect(evaluate(manifest, { ...digests, ...ids, BUILD_ID_ARM64: 'latest' }, [])).rejects.toThrow(/BUILD_ID_ARM64 is 'latest', expected a CodeBuild build id/);
+    await expect(evaluate(manifest, { ...digests, BUILD_ID_AMD64: ids.BUILD_ID_AMD64 }, [])).rejects.toThrow(/BUILD_ID_ARM64 is ''/);
+    // cosign is on this machine's PATH: the refusal is about the missing attestations
+    await expect(evaluate(manifest, { ...digests, SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/0000' }, [])).rejects.toThrow(/SIGNING_KEY_ARN is set but the arch builds are unknown: pass BUILD_ID_AMD64 and BUILD_ID_ARM64/);
+    const build = (manifest.phases.build?.commands ?? []).join('\n');
+    expect(build).toContain('builders=(--builder "amd64=codebuild-build:$BUILD_ID_AMD64" --builder "arm64=codebuild-build:$BUILD_ID_ARM64")');
   });
 });
 
