@@ -18,7 +18,9 @@ interface VerifyFlags extends RegistryFlags {
 
 function structureLines(report: VerifyReport): string {
   const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.subject}  ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
-  return `${report.reference}@${report.digest} (${report.kind})\n${lines.join('\n')}\n`;
+  // a reference given by digest already names it
+  const pinned = report.reference.endsWith(`@${report.digest}`) ? report.reference : `${report.reference}@${report.digest}`;
+  return `${pinned} (${report.kind})\n${lines.join('\n')}\n`;
 }
 
 export function signatureLines(report: ReleaseVerifyReport): string {
