@@ -3,7 +3,13 @@ import { parseAssignments, parseBuilderAssignments, layerFrom, type ConfigLayer 
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import { runContext } from '../run-context.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** Commander reducer for a repeatable flag. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `--secret id=src` flags → the config's build secrets. */
+export function parseSecretFlags(values: readonly string[]): { id: string; src: string }[] | undefined {
+  return values.length ? Object.entries(parseAssignments(values, '--secret')).map(([id, src]) => ({ id, src })) : undefined;
+}
 
 /** The flags shared by `pipeline` and `config`: everything the effective config holds. */
 export function addPipelineConfigOptions(command: Command): Command {
@@ -17,7 +23,7 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--region <region>', 'AWS region (AWS_DEFAULT_REGION)')
     .option('--account-id <id>', 'AWS account id (AWS_ACCOUNT_ID)')
     .option('--context <dir>', 'build context (default: the product image)')
-    .option('--dockerfile <path>', 'Dockerfile, relative to the context')
+    .option('--dockerfile <path>', 'Dockerfile: absolute, or relative to the context')
     .option('--base <choice>', 'product base: auto | public | local | <image>')
     .option('--build-arg <key=value>', 'build argument (repeatable)', collect)
     .option('--secret <id=src>', 'BuildKit secret file (repeatable)', collect)
@@ -51,7 +57,7 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
   const builders = list('builder').length ? parseBuilderAssignments(list('builder'), '--builder') : undefined;
   const buildArgs = list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined;
-  const secrets = list('secret').length ? Object.entries(parseAssignments(list('secret'), '--secret')).map(([id, src]) => ({ id, src })) : undefined;
+  const secrets = parseSecretFlags(list('secret'));
   const smokeCommand = str('smokeCommand');
   return layerFrom({
     registry: [str('registry'), '--registry'],
