@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
-import { layerFrom, parseAssignments } from '../../config/sources.js';
+import { layerFrom } from '../../config/sources.js';
 import { MultiarchError } from '../../errors.js';
 import { formatBytes, formatDuration, formatTable } from '../../format.js';
 import { imageDir, projectRoot } from '../../project-paths.js';
@@ -9,11 +9,11 @@ import { createProgress, type ProgressMode } from '../../progress/create-progres
 import { cliSignal } from '../cancellation.js';
 import { addHostOptions, resolveHostOptions } from '../host-options.js';
 import { runContext } from '../run-context.js';
-import { collect, parseSecretFlags } from './pipeline-options.js';
+import { addBuildInputOptions, buildInputEntries } from './pipeline-options.js';
 
 /** `multiarch build`: the pipeline's own run, stopped after each arch's build. */
 export function register(program: Command): void {
-  addHostOptions(program.command('build'))
+  addBuildInputOptions(addHostOptions(program.command('build')))
     .description('build the image for each arch with Docker (native, or QEMU for the other arch), in parallel')
     .option('--arch <list>', 'architectures to build (env IMAGE_ARCH)')
     .option('--repo <name>', 'local repository name for the per-arch tags (env IMAGE_REPO_NAME)')
@@ -21,9 +21,6 @@ export function register(program: Command): void {
     .option('--arch-tag <template>', 'per-arch tag template: {tag}, {arch}, {suffix} (amd64 | arm64v8)')
     .option('--base <base>', 'Debian base: auto | public (debian:trixie-slim) | local (mmdebstrap) | IMAGE')
     .option('--context <dir>', 'image build context (default: the product image)')
-    .option('--dockerfile <path>', 'Dockerfile: absolute, or relative to the context')
-    .option('--build-arg <key=value>', 'build argument (repeatable)', collect)
-    .option('--secret <id=src>', 'BuildKit secret file (repeatable)', collect)
     .option('--ca-bundle <file>', 'extra CA bundle for npm inside the build (default: the system bundle when present)')
     .option('--no-ca-bundle', 'pass no CA bundle to the build')
     .option('--sequential', 'build one arch after the other instead of in parallel')
@@ -33,7 +30,6 @@ export function register(program: Command): void {
       const context = runContext();
       const host = resolveHostOptions(raw);
       const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
-      const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
       const caFlag = raw['caBundle'];
       const { config } = await loadConfig({
         purpose: 'build',
@@ -45,9 +41,7 @@ export function register(program: Command): void {
           'build.localTagTemplate': [str('archTag'), '--arch-tag'],
           'build.base': [str('base'), '--base'],
           'build.context': [str('context') ? resolve(str('context') as string) : undefined, '--context'],
-          'build.dockerfile': [str('dockerfile'), '--dockerfile'],
-          'build.args': [list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined, '--build-arg'],
-          'build.secrets': [parseSecretFlags(list('secret')), '--secret'],
+          ...buildInputEntries(raw),
           'build.caBundle': [caFlag === false ? false : typeof caFlag === 'string' ? resolve(caFlag) : undefined, caFlag === false ? '--no-ca-bundle' : '--ca-bundle'],
           logDir: [join(host.stateDir, 'logs'), '--state-dir'],
         }),

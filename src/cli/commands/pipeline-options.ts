@@ -4,16 +4,30 @@ import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import { runContext } from '../run-context.js';
 
 /** Commander reducer for a repeatable flag. */
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `--secret id=src` flags → the config's build secrets. */
-export function parseSecretFlags(values: readonly string[]): { id: string; src: string }[] | undefined {
-  return values.length ? Object.entries(parseAssignments(values, '--secret')).map(([id, src]) => ({ id, src })) : undefined;
+/** The config entries of the flags `addBuildInputOptions` adds, each naming its flag. */
+export function buildInputEntries(raw: Record<string, unknown>): Record<'build.dockerfile' | 'build.args' | 'build.secrets', [unknown, string]> {
+  const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
+  const secrets = list('secret').length ? Object.entries(parseAssignments(list('secret'), '--secret')).map(([id, src]) => ({ id, src })) : undefined;
+  return {
+    'build.dockerfile': [typeof raw['dockerfile'] === 'string' ? raw['dockerfile'] : undefined, '--dockerfile'],
+    'build.args': [list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined, '--build-arg'],
+    'build.secrets': [secrets, '--secret'],
+  };
+}
+
+/** The build inputs `build` shares with `pipeline` and `config`. */
+export function addBuildInputOptions(command: Command): Command {
+  return command
+    .option('--dockerfile <path>', 'Dockerfile: absolute, or relative to the context')
+    .option('--build-arg <key=value>', 'build argument (repeatable)', collect)
+    .option('--secret <id=src>', 'BuildKit secret file (repeatable)', collect);
 }
 
 /** The flags shared by `pipeline` and `config`: everything the effective config holds. */
 export function addPipelineConfigOptions(command: Command): Command {
-  return command
+  return addBuildInputOptions(command)
     .option('-c, --config <file>', 'YAML or JSON config file (else $MULTIARCH_CONFIG)')
     .option('--registry <host>', 'registry host[:port] (default: ECR of --account-id/--region)')
     .option('--repository <name>', 'repository (IMAGE_REPO_NAME; default multi-arch-test)')
@@ -23,10 +37,7 @@ export function addPipelineConfigOptions(command: Command): Command {
     .option('--region <region>', 'AWS region (AWS_DEFAULT_REGION)')
     .option('--account-id <id>', 'AWS account id (AWS_ACCOUNT_ID)')
     .option('--context <dir>', 'build context (default: the product image)')
-    .option('--dockerfile <path>', 'Dockerfile: absolute, or relative to the context')
     .option('--base <choice>', 'product base: auto | public | local | <image>')
-    .option('--build-arg <key=value>', 'build argument (repeatable)', collect)
-    .option('--secret <id=src>', 'BuildKit secret file (repeatable)', collect)
     .option('--smoke-command <cmd>', 'replace the product smoke test with this shell command run in the image')
     .option('--no-smoke-test', 'skip the smoke test')
     .option('--timeout-build <duration>', 'per-arch build limit (e.g. 60m)')
@@ -56,8 +67,6 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
   const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
   const builders = list('builder').length ? parseBuilderAssignments(list('builder'), '--builder') : undefined;
-  const buildArgs = list('buildArg').length ? parseAssignments(list('buildArg'), '--build-arg') : undefined;
-  const secrets = parseSecretFlags(list('secret'));
   const smokeCommand = str('smokeCommand');
   return layerFrom({
     registry: [str('registry'), '--registry'],
@@ -68,10 +77,8 @@ export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
     region: [str('region'), '--region'],
     accountId: [str('accountId'), '--account-id'],
     'build.context': [str('context'), '--context'],
-    'build.dockerfile': [str('dockerfile'), '--dockerfile'],
     'build.base': [str('base'), '--base'],
-    'build.args': [buildArgs, '--build-arg'],
-    'build.secrets': [secrets, '--secret'],
+    ...buildInputEntries(raw),
     'smokeTest.command': [smokeCommand ? ['sh', '-c', smokeCommand] : undefined, '--smoke-command'],
     'smokeTest.skip': [raw['smokeTest'] === false ? true : undefined, '--no-smoke-test'],
     'timeouts.build': [str('timeoutBuild'), '--timeout-build'],
