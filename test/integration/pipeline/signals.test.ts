@@ -121,6 +121,43 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
   });
 });
 
+describe('Ctrl-C in a terminal', () => {
+  it('cancels the whole foreground group, and the terminal gets its cursor back', async () => {
+    const tag = 'ctrl-c-tty';
+    const first: PipelineReport = await executePipeline(tinyConfig(registry.host, context, join(work, 'logs'), { repository: REPOSITORY, tag, build: { context, args: { NONCE: `${tag}-first` } } }), {
+      projectDir, productContextDir: context, stateDir: join(work, 'state'),
+    });
+    const tmp = join(work, `tmp-${tag}`);
+    await mkdir(tmp, { recursive: true });
+    const args = [
+      'bin/multiarch.js', 'pipeline', '--registry', proxy.host, '--repository', REPOSITORY, '--tag', tag, '--context', context,
+      '--log-dir', join(work, 'logs'), '--progress', 'tty', '--build-arg', `NONCE=${tag}-${Date.now()}`,
+      '--build-arg', 'SLOW=amd64', '--build-arg', 'SLEEP=120', '--smoke-command', SMOKE,
+    ];
+    // script(1) gives the run a real pseudo-terminal; a 0x03 written to it is what the
+    // terminal's line discipline turns into SIGINT for the whole foreground group
+    const command = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const child = execa('script', ['-qfec', command, '/dev/null'], {
+      cwd: projectDir, reject: false, all: true, stdin: 'pipe',
+      env: { TMPDIR: tmp, MULTIARCH_CONFIG: '', IMAGE_TAG: '', IMAGE_ARCH: '', MULTIARCH_BUILDERS: '', CI: '', TERM: 'xterm' },
+    });
+    await phaseReached(child, /build/);
+    // the renderer hides the cursor on its first frame; wait until it has drawn
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    child.stdin?.write('\u0003');
+    const result = await child;
+    const output = result.all ?? '';
+    expect(output).toMatch(/multiarch: SIGINT: cancelling/);
+    expect(result.exitCode).toBe(130);
+    expect(output.lastIndexOf('\u001b[?25l')).toBeGreaterThanOrEqual(0);
+    expect(output.lastIndexOf('\u001b[?25h')).toBeGreaterThan(output.lastIndexOf('\u001b[?25l'));
+    await gone(tag);
+    expect(await currentDigest(`${registry.host}/${REPOSITORY}:${tag}`)).toBe(first.digest);
+    for (const arch of first.arches) expect(await currentDigest(arch.target)).toBe(arch.digest);
+    expect((await readdir(tmp)).filter((name) => name.startsWith('multiarch-'))).toEqual([]);
+  });
+});
+
 describe.each(['npx', 'npm run'] as const)('launched through %s', (launcher) => {
   it('SIGTERM to the launcher stops the run: it never publishes as an orphan', async () => {
     const tag = `launcher-${launcher.replace(' ', '-')}`;
