@@ -165,6 +165,16 @@ export async function verifyPublishedIndex(options: {
   readonly arches: ReadonlyMap<Arch, TestedImage>;
   readonly signal: AbortSignal;
 }): Promise<void> {
+  try {
+    await checkPublishedIndex(options);
+  } catch (error) {
+    // something this run just pushed is not served by digest: that is a failed verification
+    if (error instanceof MultiarchError && error.code === 'NOT_FOUND') throw new MultiarchError('VERIFY_FAILED', `index ${options.indexRef}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+async function checkPublishedIndex(options: Parameters<typeof verifyPublishedIndex>[0]): Promise<void> {
   const { plan, registry, indexRef, signal } = options;
   // every child, config and layer present; each entry's platform is its config's
   await registry.verifyImage(indexRef, { signal });

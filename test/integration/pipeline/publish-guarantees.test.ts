@@ -160,6 +160,36 @@ describe('publish exactly what was tested', () => {
     }
   });
 
+  it('an index that fails its verification by digest: nothing moves (verify comes before any tag)', async () => {
+    const proxy: FaultProxy = await startFaultProxy({ upstream: registry.url });
+    try {
+      const first = await run({ tag: 'unverified', stateDir: join(work, 'unverified'), host: proxy.host });
+      expect(first.status).toBe('published');
+      const tagPuts = (): number => proxy.requests().filter((r) => r.method === 'PUT' && /\/manifests\/unverified(-amd64|-arm64v8)?$/.test(r.path)).length;
+      const putsBefore = tagPuts();
+      expect(putsBefore).toBeGreaterThan(0);
+      // once the index is pushed, the registry stops serving manifests by digest (it lost them)
+      const report = await run({
+        tag: 'unverified',
+        stateDir: join(work, 'unverified'),
+        host: proxy.host,
+        emit: (e) => {
+          if (e.type === 'phase' && e.subject === 'index' && e.phase === 'verify') proxy.setScript(['GET', 'HEAD'].map((method) => ({ method, path: /\/manifests\/sha256:/, fault: { kind: 'status', status: 404 }, times: Infinity })));
+        },
+      });
+      expect(proxy.injected()).toBeGreaterThan(0);
+      proxy.setScript([]);
+      expect(report.status).toBe('failed');
+      expect(report.error?.code).toBe('VERIFY_FAILED');
+      expect(await currentDigest(`${proxy.host}/${REPOSITORY}:unverified`)).toBe(first.digest);
+      for (const arch of first.arches) expect(await currentDigest(arch.target)).toBe(arch.digest);
+      // the failed run sent no request that moves a published tag
+      expect(tagPuts()).toBe(putsBefore);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('cancelled after every arch was pushed but before the tags move: nothing moves', async () => {
     const first = await run({ tag: 'late-cancel', stateDir: join(work, 'late') });
     const controller = new AbortController();
