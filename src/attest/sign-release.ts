@@ -71,19 +71,31 @@ export async function signRelease(options: SignReleaseOptions): Promise<SignRele
   const signed: string[] = [];
   const attested: Array<{ digest: string; kind: AttestationKind; predicateType: string }> = [];
   try {
-    // one image at a time: cosign appends to the .att manifest with read-modify-write
-    for (const [n, image] of options.images.entries()) {
-      const subject = `${repository}@${image.digest}`;
-      throwIfAborted(options.signal, 'signing');
-      await runCosignOrThrow(`signing ${image.platform} ${image.digest}`, ['sign', ...common, subject], call);
-      signed.push(image.digest);
-      for (const kind of ['sbom', 'provenance'] as const) {
-        const file = join(scratch, `${n}-${kind}.json`);
-        await writeFile(file, JSON.stringify(kind === 'sbom' ? image.sbom : image.provenance));
-        const { cosignType, predicateType } = ATTESTATION_KINDS[kind];
-        await runCosignOrThrow(`attesting the ${kind} of ${image.platform} ${image.digest}`, ['attest', ...common, '--replace', '--type', cosignType, '--predicate', file, subject], call);
-        attested.push({ digest: image.digest, kind, predicateType });
-      }
+    // The images in parallel: each has its own .sig and .att tags. Within one image the
+    // steps stay in order, because cosign appends to the .att manifest by read-modify-write.
+    const perImage = await Promise.allSettled(
+      options.images.map(async (image, n) => {
+        const subject = `${repository}@${image.digest}`;
+        const done: Array<{ digest: string; kind: AttestationKind; predicateType: string }> = [];
+        throwIfAborted(options.signal, 'signing');
+        await runCosignOrThrow(`signing ${image.platform} ${image.digest}`, ['sign', ...common, subject], call);
+        for (const kind of ['sbom', 'provenance'] as const) {
+          const file = join(scratch, `${n}-${kind}.json`);
+          await writeFile(file, JSON.stringify(kind === 'sbom' ? image.sbom : image.provenance));
+          const { cosignType, predicateType } = ATTESTATION_KINDS[kind];
+          await runCosignOrThrow(`attesting the ${kind} of ${image.platform} ${image.digest}`, ['attest', ...common, '--replace', '--type', cosignType, '--predicate', file, subject], call);
+          done.push({ digest: image.digest, kind, predicateType });
+        }
+        return done;
+      }),
+    );
+    // every image settled before anything is reported or the scratch dir goes
+    const failure = perImage.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    for (const [n, result] of perImage.entries()) {
+      if (result.status !== 'fulfilled') continue;
+      signed.push(options.images[n]!.digest);
+      attested.push(...result.value);
     }
     throwIfAborted(options.signal, 'signing');
     // a single-manifest release has no separate index to sign
