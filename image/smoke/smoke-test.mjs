@@ -5,7 +5,8 @@
 // Prints one JSON line (the report) on stdout; exit status 0 only if every check passed.
 // With a writable /out (or SMOKE_OUT), leaves screenshot.png and page.pdf there for the
 // host to validate further.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
@@ -121,10 +122,13 @@ async function main() {
   check('runs as non-root user node (uid 1000)', uid === 1000, `uid=${uid}`);
   report.node = process.version;
   check('node --version', /^v\d+\./.test(process.version), process.version);
+  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
+  // started first: under QEMU a Chromium start takes seconds, the checks below overlap it
+  const versionRun = promisify(execFile)(executablePath, ['--version'], { encoding: 'utf8' });
+  versionRun.catch(() => {});
   checkNodeRanges();
 
-  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
-  const chromiumVersion = execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim();
+  const chromiumVersion = (await versionRun).stdout.trim();
   report.chromium = chromiumVersion;
   const chromiumMajor = Number(/(\d+)\.\d+\.\d+\.\d+/.exec(chromiumVersion)?.[1]);
   check('chromium --version', chromiumMajor > 0, chromiumVersion);
