@@ -13,6 +13,7 @@ import { batchProjectName, buildProjectName, manifestProjectName } from '../../.
 import { batchVariables } from '../../../infra/lib/build-variables.js';
 import { startLocalCodeBuild, type LocalCodeBuild, type LocalProject } from '../../support/aws-local/codebuild-server.js';
 import { prepareSource } from '../../support/aws-local/codebuild-source.js';
+import { hostTrustEnv } from '../../support/aws-local/host-trust.js';
 import { startLocalEcr } from '../../support/aws-local/ecr-server.js';
 import { startLocalKms } from '../../support/aws-local/kms-server.js';
 import { runCli } from '../../support/run-cli.js';
@@ -97,6 +98,7 @@ function buildEnv(): Record<string, string> {
     PATH: `/usr/bin:/bin:${dirname(process.execPath)}:/usr/local/bin`,
     HOME: process.env['HOME'] ?? '/root',
     LANG: 'C.UTF-8',
+    ...hostTrustEnv(),
     AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
     AWS_SECRET_ACCESS_KEY: 'local-secret',
     AWS_CONFIG_FILE: '/dev/null',

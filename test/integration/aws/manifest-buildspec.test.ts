@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestProjectName } from '../../../src/aws/project-names.js';
 import { startLocalCodeBuild, type LocalCodeBuild } from '../../support/aws-local/codebuild-server.js';
+import { hostTrustEnv } from '../../support/aws-local/host-trust.js';
 
 /**
  * buildspec-manifest.yml through the local CodeBuild, up to the point that needs no image:
@@ -22,7 +23,7 @@ beforeAll(async () => {
     sourceDir: ROOT,
     linkNodeModules: false,
     projects: { [PROJECT]: { buildspec: 'buildspec-manifest.yml', environmentVariables: { AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCOUNT_ID: '123456789012', IMAGE_REPO_NAME: REPO, MANIFEST_TAG: 'v1' }, timeoutMinutes: 10 } },
-    env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: process.env['HOME'] ?? '/root', LANG: 'C.UTF-8' },
+    env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: process.env['HOME'] ?? '/root', LANG: 'C.UTF-8', ...hostTrustEnv() },
   });
   client = new CodeBuildClient({ endpoint: codebuild.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' } });
 });
