@@ -125,6 +125,7 @@ async function main() {
   const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
   // started first: under QEMU a Chromium start takes seconds, the checks below overlap it
   const versionRun = promisify(execFile)(executablePath, ['--version'], { encoding: 'utf8' });
+  // handled at the await below; this only keeps an early failure from counting as unhandled
   versionRun.catch(() => {});
   checkNodeRanges();
 

@@ -90,13 +90,12 @@ export async function signRelease(options: SignReleaseOptions): Promise<SignRele
       }),
     );
     // every image settled before anything is reported or the scratch dir goes
-    const failure = perImage.find((r) => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    for (const [n, result] of perImage.entries()) {
-      if (result.status !== 'fulfilled') continue;
-      signed.push(options.images[n]!.digest);
-      attested.push(...result.value);
-    }
+    const perImageAttested = perImage.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+    signed.push(...options.images.map((image) => image.digest));
+    attested.push(...perImageAttested.flat());
     throwIfAborted(options.signal, 'signing');
     // a single-manifest release has no separate index to sign
     if (signed.includes(options.indexDigest)) return { repository, signed, attested, tlogUpload: tlog };

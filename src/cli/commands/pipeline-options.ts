@@ -6,9 +6,14 @@ import { runContext } from '../run-context.js';
 /** Commander reducer for a repeatable flag. */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** A repeatable flag's values as Commander parsed them (none: empty). */
+function listFlag(raw: Record<string, unknown>, key: string): string[] {
+  return Array.isArray(raw[key]) ? (raw[key] as string[]) : [];
+}
+
 /** The config entries of the flags `addBuildInputOptions` adds, each naming its flag. */
 export function buildInputEntries(raw: Record<string, unknown>): Record<'build.dockerfile' | 'build.args' | 'build.secrets', [unknown, string]> {
-  const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
+  const list = (key: string): string[] => listFlag(raw, key);
   const secrets = list('secret').length ? Object.entries(parseAssignments(list('secret'), '--secret')).map(([id, src]) => ({ id, src })) : undefined;
   return {
     'build.dockerfile': [typeof raw['dockerfile'] === 'string' ? raw['dockerfile'] : undefined, '--dockerfile'],
@@ -65,7 +70,7 @@ export function addPipelineConfigOptions(command: Command): Command {
 /** Commander's parsed options → a config layer that names each flag as its origin. */
 export function flagsLayer(raw: Record<string, unknown>): ConfigLayer {
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
-  const list = (key: string): string[] => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
+  const list = (key: string): string[] => listFlag(raw, key);
   const builders = list('builder').length ? parseBuilderAssignments(list('builder'), '--builder') : undefined;
   const smokeCommand = str('smokeCommand');
   return layerFrom({
